@@ -1,0 +1,48 @@
+# Two entry points: `make demo` (runs the flagship analysis on embedded simulated data) and
+# `make test` (lint, types, tests, executed notebooks, docs). Both create .venv themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Real data mirror for tests and notebooks; CI sets it explicitly. Falls back to ../shared/data.
+COUNTYECONOMY_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
+export COUNTYECONOMY_DATA_DIR
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint typecheck unit docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/countyeconomy demo
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check countyeconomy tests benchmarks
+	$(BIN)/ruff format --check countyeconomy tests benchmarks
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy --strict countyeconomy
+
+unit: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --nbmake notebooks tests
+
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict
+
+test: lint typecheck unit docs
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf build site

@@ -1,0 +1,19 @@
+"""countyeconomy: county x year panel econometrics for county industry policy and rural income.
+
+The public API is re-exported here; see the docs site for worked notebooks.
+"""
+
+from countyeconomy import datasets, errors
+from countyeconomy.errors import CountyEconomyError
+from countyeconomy.panel import NEVER_TREATED, Panel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "NEVER_TREATED",
+    "CountyEconomyError",
+    "Panel",
+    "__version__",
+    "datasets",
+    "errors",
+]

@@ -1,0 +1,70 @@
+"""One error hierarchy for countyeconomy.
+
+Every error raised for bad user input is a subclass of :class:`CountyEconomyError`. Messages name the
+column, county or year at fault and say what would be valid.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CountyEconomyError",
+    "CountyEconomyWarning",
+    "DataNotFoundError",
+    "DimensionError",
+    "FormulaError",
+    "IdentificationError",
+    "InvalidOptionError",
+    "PanelStructureError",
+    "RegistryError",
+    "RowsDroppedWarning",
+    "TreatmentTimingError",
+    "WeightsError",
+]
+
+
+class CountyEconomyError(Exception):
+    """Base class of every error countyeconomy raises for bad input."""
+
+
+class PanelStructureError(CountyEconomyError, ValueError):
+    """Keys of a county x year panel are duplicated, missing or of the wrong type."""
+
+
+class FormulaError(CountyEconomyError, ValueError):
+    """A model formula cannot be parsed or names an unknown column."""
+
+
+class IdentificationError(CountyEconomyError, ValueError):
+    """A parameter is not identified (no variation, one cluster, empty sample...)."""
+
+
+class InvalidOptionError(CountyEconomyError, ValueError):
+    """An option is not one of the allowed values."""
+
+
+class TreatmentTimingError(CountyEconomyError, ValueError):
+    """Treatment timing is inconsistent (switches off, not 0/1, ...)."""
+
+
+class WeightsError(CountyEconomyError, ValueError):
+    """Regression or aggregation weights are negative, missing or all zero."""
+
+
+class DimensionError(CountyEconomyError, ValueError):
+    """Labelled arrays do not have the dimensions a function needs."""
+
+
+class DataNotFoundError(CountyEconomyError, FileNotFoundError):
+    """A dataset is neither in the local mirror nor downloadable."""
+
+
+class RegistryError(CountyEconomyError, ValueError):
+    """A county code or name cannot be resolved in the code registry."""
+
+
+class CountyEconomyWarning(UserWarning):
+    """Base class of countyeconomy warnings."""
+
+
+class RowsDroppedWarning(CountyEconomyWarning):
+    """Rows were dropped (missing values, singletons, unmatched codes); the count is in the message."""

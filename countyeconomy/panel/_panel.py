@@ -1,0 +1,277 @@
+"""The validated, frozen county x year :class:`Panel`."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from countyeconomy.errors import PanelStructureError, RowsDroppedWarning
+from countyeconomy.panel._timing import cohort_from_treatment, event_time_from_cohort
+from countyeconomy.panel._validate import check_columns, coerce_year, describe_values
+
+__all__ = ["Panel"]
+
+_OBSERVED = "_observed"
+_DTYPES_ATTR = "countyeconomy_dtypes"
+_KEYS_ATTR = "countyeconomy_keys"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Panel:
+    """A validated long county x year panel. Immutable: every method returns new objects.
+
+    Build it with :meth:`from_frame` or :meth:`from_xarray`. Rows are kept sorted by county then
+    year; keys are unique and complete; years are integers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import countyeconomy as ce
+    >>> df = pd.DataFrame({"code": ["a", "a", "b"], "year": [2010, 2011, 2010], "y": [1.0, 2.0, 3.0]})
+    >>> p = ce.Panel.from_frame(df, county="code", year="year")
+    >>> p.is_balanced
+    False
+    >>> p.lag("y").tolist()
+    [nan, 1.0, nan]
+    """
+
+    frame: pd.DataFrame
+    county: str
+    year: str
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, *, county: str, year: str) -> Panel:
+        """Validate a long DataFrame with one row per (county, year) and return a Panel.
+
+        The caller's DataFrame is copied, never modified.
+
+        Raises
+        ------
+        PanelStructureError
+            Duplicate (county, year) keys, missing keys, or years that are not whole numbers.
+        FormulaError
+            ``county`` or ``year`` is not a column.
+        """
+        if not isinstance(df, pd.DataFrame):
+            raise PanelStructureError(f"expected a pandas DataFrame, got {type(df).__name__}.")
+        check_columns(df, [county, year], what="key column")
+        if county == year:
+            raise PanelStructureError("county and year must be two different columns.")
+        out = df.reset_index(drop=True).copy()
+        if out[county].isna().any():
+            rows = out.index[out[county].isna()].tolist()
+            raise PanelStructureError(
+                f"county column {county!r} has {len(rows)} missing value(s) at rows "
+                f"{describe_values(rows)}; every row needs a county."
+            )
+        out[year] = coerce_year(out[year], year)
+        dup = out.duplicated([county, year], keep=False)
+        if dup.any():
+            pairs = list(out.loc[dup, [county, year]].drop_duplicates().itertuples(index=False))
+            raise PanelStructureError(
+                f"{int(dup.sum())} rows share a (county, year) key, for example "
+                f"{describe_values([tuple(p) for p in pairs])}; each county may appear once a year. "
+                "Aggregate or drop the duplicates first."
+            )
+        out = out.sort_values([county, year], kind="mergesort").reset_index(drop=True)
+        return cls(out, county, year)
+
+    @classmethod
+    def from_xarray(
+        cls, ds: xr.Dataset, *, county: str | None = None, year: str | None = None
+    ) -> Panel:
+        """Build a Panel from a Dataset with dims ``(county, year)``.
+
+        The key dims default to the names recorded by :meth:`to_xarray`, else ``"county"`` and
+        ``"year"``. Cells where every variable is missing are absent county-years, not data: they
+        are dropped, and the count is announced. A Dataset written by :meth:`to_xarray`
+        round-trips exactly.
+        """
+        keys = json.loads(ds.attrs.get(_KEYS_ATTR, "{}"))
+        county = county or keys.get("county", "county")
+        year = year or keys.get("year", "year")
+        for dim in (county, year):
+            if dim not in ds.dims:
+                raise PanelStructureError(
+                    f"dimension {dim!r} not found; the dataset has dims {tuple(ds.dims)}."
+                )
+        df = ds.to_dataframe().reset_index()
+        if _OBSERVED in df.columns:
+            keep = df[_OBSERVED].astype(bool).to_numpy()
+            df = df.loc[keep].drop(columns=_OBSERVED)
+        else:
+            data_cols = [c for c in df.columns if c not in (county, year)]
+            if data_cols:
+                empty = df[data_cols].isna().all(axis=1).to_numpy()
+                if empty.any():
+                    warnings.warn(
+                        f"{int(empty.sum())} county-year cells with every variable missing were "
+                        "treated as absent and dropped.",
+                        RowsDroppedWarning,
+                        stacklevel=2,
+                    )
+                df = df.loc[~empty]
+        dtypes = json.loads(ds.attrs.get(_DTYPES_ATTR, "{}"))
+        for col, dtype in dtypes.items():
+            if col in df.columns:
+                try:
+                    df[col] = df[col].astype(dtype)
+                except (TypeError, ValueError):
+                    pass
+        return cls.from_frame(df, county=county, year=year)
+
+    # ------------------------------------------------------------------ export
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the long table, sorted by county and year."""
+        return self.frame.copy()
+
+    def to_xarray(self) -> xr.Dataset:
+        """A Dataset with dims ``(county, year)``; absent county-years are missing.
+
+        The original dtypes are stored in ``attrs`` so that :meth:`from_xarray` restores them.
+        """
+        indexed = self.frame.set_index([self.county, self.year])
+        ds = xr.Dataset.from_dataframe(indexed)
+        data_cols = [c for c in self.frame.columns if c not in (self.county, self.year)]
+        if not self.is_balanced and (
+            not data_cols or self.frame[data_cols].isna().all(axis=1).any()
+        ):
+            flag = pd.Series(True, index=indexed.index, name=_OBSERVED)
+            ds[_OBSERVED] = xr.DataArray.from_series(flag).fillna(False).astype(bool)
+        ds.attrs[_KEYS_ATTR] = json.dumps({"county": self.county, "year": self.year})
+        ds.attrs[_DTYPES_ATTR] = json.dumps({c: str(self.frame[c].dtype) for c in data_cols})
+        return ds
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def counties(self) -> pd.Index:
+        """The distinct counties, sorted."""
+        return pd.Index(pd.unique(self.frame[self.county]), name=self.county)
+
+    @property
+    def years(self) -> pd.Index:
+        """The distinct years, sorted."""
+        return pd.Index(np.sort(pd.unique(self.frame[self.year])), name=self.year)
+
+    @property
+    def nobs(self) -> int:
+        """Number of county-year rows."""
+        return len(self.frame)
+
+    @property
+    def is_balanced(self) -> bool:
+        """True when every county is observed in every year of the panel."""
+        return self.nobs == len(self.counties) * len(self.years)
+
+    def gaps(self) -> pd.DataFrame:
+        """County-years missing from the panel: one row per absent (county, year).
+
+        Every calendar year from the panel's first to its last is checked, so a year that no county
+        has is reported too. Column ``kind`` says whether the year lies ``"inside"`` the county's own first-to-last span
+        (a hole) or ``"outside"`` it (the county enters late or leaves early).
+        """
+        years = self.years
+        all_years = pd.RangeIndex(int(years.min()), int(years.max()) + 1) if len(years) else years
+        full = pd.MultiIndex.from_product([self.counties, all_years], names=[self.county, self.year])
+        have = pd.MultiIndex.from_frame(self.frame[[self.county, self.year]])
+        missing = full.difference(have).to_frame(index=False)
+        span = self.frame.groupby(self.county, sort=False)[self.year].agg(["min", "max"])
+        lo = missing[self.county].map(span["min"])
+        hi = missing[self.county].map(span["max"])
+        inside = (missing[self.year] > lo) & (missing[self.year] < hi)
+        missing["kind"] = np.where(inside, "inside", "outside")
+        return missing.reset_index(drop=True)
+
+    def column(self, name: Hashable) -> pd.Series:
+        """One column, checked to exist."""
+        check_columns(self.frame, [name])
+        return self.frame[name].copy()
+
+    def assign(self, **columns: Any) -> Panel:
+        """A new Panel with extra or replaced data columns (keys cannot be replaced)."""
+        if self.county in columns or self.year in columns:
+            raise PanelStructureError("assign() cannot replace the county or year key columns.")
+        return Panel(self.frame.assign(**columns), self.county, self.year)
+
+    # ------------------------------------------------------------------ within-county operators
+    def shift(self, name: str, periods: int) -> pd.Series:
+        """Value of ``name`` in year ``t - periods`` of the same county; missing across gaps."""
+        col = self.column(name)
+        keys = pd.MultiIndex.from_arrays([self.frame[self.county], self.frame[self.year]])
+        source = pd.Series(col.to_numpy(), index=keys)
+        target = pd.MultiIndex.from_arrays(
+            [self.frame[self.county], self.frame[self.year] - periods]
+        )
+        values = source.reindex(target).to_numpy()
+        return pd.Series(values, index=self.frame.index, name=name)
+
+    def lag(self, name: str, periods: int = 1) -> pd.Series:
+        """``name`` lagged ``periods`` years within county; a lag across a missing year is missing."""
+        return self.shift(name, periods).rename(f"L{periods}.{name}")
+
+    def lead(self, name: str, periods: int = 1) -> pd.Series:
+        """``name`` led ``periods`` years within county; missing where that year is absent."""
+        return self.shift(name, -periods).rename(f"F{periods}.{name}")
+
+    def diff(self, name: str, periods: int = 1) -> pd.Series:
+        """``x_t - x_{t-periods}`` within county; missing where year ``t - periods`` is absent."""
+        out = self.frame[name] - self.shift(name, periods)
+        return out.rename(f"D{periods}.{name}")
+
+    # ------------------------------------------------------------------ treatment timing
+    def cohort(self, treatment: str, *, allow_switch_off: bool = False) -> pd.Series:
+        """First treated year per row's county from a 0/1 column; never treated is coded ``0``.
+
+        Raises :class:`~countyeconomy.errors.TreatmentTimingError` when treatment switches off,
+        unless ``allow_switch_off=True``.
+        """
+        return cohort_from_treatment(
+            self.frame[self.county],
+            self.frame[self.year],
+            self.column(treatment),
+            allow_switch_off=allow_switch_off,
+        )
+
+    def event_time(self, cohort: str) -> pd.Series:
+        """``year - cohort`` for each row; missing for never-treated rows (``cohort == 0``)."""
+        return event_time_from_cohort(self.frame[self.year], self.column(cohort))
+
+    # ------------------------------------------------------------------ prices
+    def deflate(
+        self,
+        name: str,
+        price_index: str | pd.Series | Mapping[int, float],
+        *,
+        base_year: int,
+    ) -> pd.Series:
+        """Real value of nominal ``name`` at ``base_year`` prices: ``x_t * P_base / P_t``.
+
+        ``price_index`` is a column of the panel (a county- or province-specific index, rebased per
+        county) or a mapping / Series from year to index (one national index).
+        """
+        from countyeconomy.panel._prices import deflate_series
+
+        return deflate_series(self, name, price_index, base_year=base_year)
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        years = self.years
+        span = f"{years.min()}-{years.max()}" if len(years) else "no years"
+        kind = "balanced" if self.is_balanced else "unbalanced"
+        cols = [c for c in self.frame.columns if c not in (self.county, self.year)]
+        return (
+            f"<Panel {len(self.counties)} counties x {len(years)} years ({span}), {self.nobs} rows, "
+            f"{kind}; keys {self.county!r}, {self.year!r}; columns {describe_values(cols, 8)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        head = self.frame.head(10).to_html()
+        return f"<p>{self.__repr__()[1:-1]}</p>{head}"
