@@ -141,9 +141,7 @@ class Panel:
         indexed = self.frame.set_index([self.county, self.year])
         ds = xr.Dataset.from_dataframe(indexed)
         data_cols = [c for c in self.frame.columns if c not in (self.county, self.year)]
-        if not self.is_balanced and (
-            not data_cols or self.frame[data_cols].isna().all(axis=1).any()
-        ):
+        if not self.is_balanced:
             flag = pd.Series(True, index=indexed.index, name=_OBSERVED)
             ds[_OBSERVED] = xr.DataArray.from_series(flag).fillna(False).astype(bool)
         ds.attrs[_KEYS_ATTR] = json.dumps({"county": self.county, "year": self.year})
