@@ -5,15 +5,22 @@ The public API is re-exported here; see the docs site for worked notebooks.
 
 from countyeconomy import datasets, errors
 from countyeconomy.errors import CountyEconomyError
+from countyeconomy.estimators import twfe
+from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
 from countyeconomy.panel import NEVER_TREATED, Panel
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HC1",
+    "IID",
     "NEVER_TREATED",
+    "Cluster",
+    "DriscollKraay",
     "CountyEconomyError",
     "Panel",
     "__version__",
     "datasets",
     "errors",
+    "twfe",
 ]

@@ -1,0 +1,18 @@
+"""Estimators: one per module, each returning a frozen result with the common protocol."""
+
+from countyeconomy.estimators._coefs import COLUMNS, CoefTable, Summary
+from countyeconomy.estimators._formula import ParsedFormula, parse_formula
+from countyeconomy.estimators._linear import FitInfo, LinearResultBase
+from countyeconomy.estimators.twfe import TWFEResult, twfe
+
+__all__ = [
+    "COLUMNS",
+    "CoefTable",
+    "FitInfo",
+    "LinearResultBase",
+    "ParsedFormula",
+    "Summary",
+    "TWFEResult",
+    "parse_formula",
+    "twfe",
+]

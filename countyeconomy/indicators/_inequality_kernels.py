@@ -1,0 +1,176 @@
+"""Shared plumbing for the inequality and convergence indicators.
+
+Input coercion (pandas to xarray and back), dimension and label checks, lazy value checks that run
+inside the dask graph, and numpy kernels applied over one core dimension with
+``xr.apply_ufunc(..., dask="parallelized")``. Nothing here is public API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from countyeconomy._typing import FloatArray
+from countyeconomy.errors import DimensionError, WeightsError
+from countyeconomy.indicators._common import (
+    apply_zero_policy,
+    as_dataarray,
+    check_values,
+    check_weights,
+    require_dims,
+)
+
+__all__ = [
+    "group_codes",
+    "group_sum",
+    "membership",
+    "over_core",
+    "prepare",
+    "tidy_frame",
+    "weighted_gini_kernel",
+]
+
+
+def prepare(
+    values: object,
+    weights: object | None,
+    dim: Hashable,
+    zero_policy: str,
+    *,
+    name: str = "values",
+) -> tuple[xr.DataArray, xr.DataArray, bool]:
+    """Validated ``(y, w, from_pandas)`` with missing units given weight 0 (and y set to 1).
+
+    ``y`` is checked lazily for zeros and negatives (``zero_policy``), ``w`` for negative, infinite
+    and missing weights; ``w`` has ``y``'s shape. A unit whose value is missing (NaN, or a zero
+    under ``zero_policy="mask"``) is left out of the reduction: its weight becomes 0.
+    """
+    y, from_pandas = as_dataarray(values, name=name)
+    require_dims(y, [dim], name=name, hint="Pass dim= naming the axis to measure across.")
+    y = apply_zero_policy(y.astype(float), zero_policy, name=name)
+    if weights is None:
+        w = xr.ones_like(y)
+    else:
+        w = check_weights(weights, like=y)
+        require_dims(w, [dim], name="weights", hint="Weights must vary along the same dim.")
+        w = check_values(
+            w.astype(float),
+            np.isnan,
+            name="weights",
+            problem="missing value(s); every unit needs a weight",
+            error=WeightsError,
+        )
+        w = w.broadcast_like(y)
+    present = y.notnull()
+    return y.where(present, 1.0), w.where(present, 0.0), from_pandas
+
+
+def group_codes(groups: object, values: xr.DataArray, dim: Hashable, name: str) -> xr.DataArray:
+    """Return ``groups`` as a 1-D, eager DataArray over ``dim`` aligned to ``values``."""
+    if isinstance(groups, pd.Series):
+        if groups.index.name is None:
+            groups = groups.rename_axis(dim)
+        g = xr.DataArray.from_series(groups)
+    elif isinstance(groups, xr.DataArray):
+        g = groups.compute()
+    else:
+        raise DimensionError(f"{name} must be a DataArray or Series over {dim!r}.")
+    if g.dims != (dim,):
+        raise DimensionError(f"{name} must have the single dim {dim!r}; it has {tuple(g.dims)}.")
+    if dim in values.coords:
+        try:
+            g = g.reindex({dim: values[dim].values})
+        except (ValueError, KeyError) as exc:
+            raise DimensionError(f"{name} cannot be aligned to the values along {dim!r}: {exc}")
+    if g.sizes[dim] != values.sizes[dim]:
+        raise DimensionError(f"{name} has {g.sizes[dim]} labels; the values have {values.sizes}.")
+    missing = pd.isna(g.values)
+    if missing.any():
+        raise DimensionError(f"{name} is missing for {int(missing.sum())} unit(s) along {dim!r}.")
+    return g
+
+
+def over_core(
+    func: Callable[..., Any],
+    *arrays: xr.DataArray,
+    dim: Hashable,
+    out_core: list[list[Hashable]] | None = None,
+    out_sizes: dict[Hashable, int] | None = None,
+    kwargs: dict[str, Any] | None = None,
+) -> Any:
+    """Apply a numpy kernel whose last axis is ``dim``, lazily over every other dim."""
+    core = [[dim] for _ in arrays]
+    outs = out_core if out_core is not None else [[]]
+    res = xr.apply_ufunc(
+        func,
+        *arrays,
+        input_core_dims=core,
+        output_core_dims=outs,
+        dask="parallelized",
+        output_dtypes=[float] * len(outs),
+        kwargs=kwargs or {},
+        dask_gufunc_kwargs={"allow_rechunk": True, "output_sizes": out_sizes or {}},
+    )
+    return res
+
+
+def weighted_gini_kernel(y: FloatArray, w: FloatArray | None = None) -> FloatArray:
+    """Gini along the last axis by the sorted cumulative-weight formula (no pair loop).
+
+    ``G = sum_i w_i y_i (2 C_{i-1} + w_i - W) / (W sum_i w_i y_i)`` with units sorted by ``y``,
+    ``C`` the running weight and ``W`` the total weight. Equals the double-sum definition exactly.
+    """
+    if w is None:
+        w = np.ones_like(y)
+    w = np.broadcast_to(w, y.shape)
+    order = np.argsort(y, axis=-1, kind="stable")
+    ys = np.take_along_axis(y, order, axis=-1)
+    ws = np.take_along_axis(w, order, axis=-1)
+    cum = np.cumsum(ws, axis=-1)
+    total_w = cum[..., -1:]
+    below = cum - ws
+    wy = ws * ys
+    num = np.sum(wy * (2.0 * below + ws - total_w), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = num / (total_w[..., 0] * np.sum(wy, axis=-1))
+    nan = np.isnan(y).any(axis=-1) | np.isnan(w).any(axis=-1)
+    return np.where(nan, np.nan, out)
+
+
+def membership(codes: xr.DataArray, dim: Hashable, group_dim: str) -> xr.DataArray:
+    """One-hot matrix (group_dim x dim) of group membership, for lazy group sums with ``xr.dot``."""
+    labels = pd.unique(pd.Series(codes.values))
+    try:
+        labels = np.sort(labels)
+    except TypeError:
+        pass
+    onehot = (codes.values[None, :] == labels[:, None]).astype(float)
+    coords: dict[Hashable, Any] = {group_dim: labels}
+    if dim in codes.coords:
+        coords[dim] = codes[dim].values
+    return xr.DataArray(onehot, dims=(group_dim, dim), coords=coords)
+
+
+def group_sum(m: xr.DataArray, x: xr.DataArray, dim: Hashable) -> xr.DataArray:
+    """Sum ``x`` over ``dim`` within each group of the membership matrix ``m`` (lazy)."""
+    return xr.dot(m, x, dim=dim)
+
+
+def tidy_frame(
+    parts: dict[str, xr.DataArray], total: xr.DataArray, group_dims: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Long table: one row per component (and group / pair), columns value and share of total."""
+    frames = []
+    for comp, da in parts.items():
+        ds = xr.Dataset({"value": da, "share": da / total}).compute()
+        df = ds.expand_dims("_row").to_dataframe().reset_index().drop(columns="_row")
+        df.insert(0, "component", comp)
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    front = ["component", *[g for g in group_dims if g in out.columns]]
+    rest = [c for c in out.columns if c not in front and c not in ("value", "share")]
+    return out[[*front, *rest, "value", "share"]]

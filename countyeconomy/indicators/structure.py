@@ -1,0 +1,465 @@
+"""Industrial structure and specialisation: location quotient, HHI, Krugman, Ellison-Glaeser.
+
+Inputs are employment (or value added) arrays with a region dim (default ``"county"``) and a sector
+dim (default ``"sector"``); any other dims (``"year"``, ...) are carried along. Missing values
+propagate (a county with a missing sector gets a missing index); negative or infinite values raise
+:class:`countyeconomy.indicators.ValueCheckError`, lazily for dask-backed input. Upgrading,
+rationalisation and transfer indices live in :mod:`countyeconomy.indicators._upgrading` and are
+re-exported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, overload
+
+import pandas as pd
+import xarray as xr
+
+from countyeconomy._typing import check_option
+from countyeconomy.errors import DimensionError
+from countyeconomy.indicators._common import (
+    PandasInput,
+    ValueCheckError,
+    align_like,
+    as_dataarray,
+    check_distinct_dims,
+    check_nonnegative,
+    check_values,
+    require_dims,
+    restore,
+    shares,
+)
+from countyeconomy.indicators._upgrading import (
+    RationalizationKind,
+    RationalizationSign,
+    UpgradingKind,
+    industry_transfer,
+    rationalization,
+    structure_upgrading,
+)
+
+__all__ = [
+    "EllisonGlaeser",
+    "HHIKind",
+    "RationalizationKind",
+    "RationalizationSign",
+    "UpgradingKind",
+    "ellison_glaeser",
+    "ellison_glaeser_from_plants",
+    "hhi",
+    "industry_transfer",
+    "krugman",
+    "krugman_bilateral",
+    "location_quotient",
+    "rationalization",
+    "structure_upgrading",
+]
+
+HHIKind = Literal["raw", "normalized"]
+
+
+def _employment(
+    x: object, region_dim: str | None, sector_dim: str, name: str = "x"
+) -> tuple[xr.DataArray, bool]:
+    da, from_pandas = as_dataarray(x, name=name, column_dim=sector_dim)
+    dims = [sector_dim] if region_dim is None else [region_dim, sector_dim]
+    if region_dim is not None:
+        check_distinct_dims(region_dim=region_dim, sector_dim=sector_dim)
+    require_dims(da, dims, name=name, hint="Name them with region_dim= and sector_dim=.")
+    return check_nonnegative(da, name=name), from_pandas
+
+
+def _reference_shares(
+    da: xr.DataArray, reference: object, region_dim: str, sector_dim: str
+) -> xr.DataArray:
+    if reference is None:
+        return shares(da.sum(region_dim, skipna=False), sector_dim)
+    ref, _ = as_dataarray(reference, name="reference", column_dim=sector_dim)
+    require_dims(ref, [sector_dim], name="reference")
+    align_like(ref, da, name="reference", like_name="x")
+    return shares(check_nonnegative(ref, name="reference"), sector_dim)
+
+
+@overload
+def location_quotient(
+    x: xr.DataArray,
+    *,
+    region_dim: str = ...,
+    sector_dim: str = ...,
+    reference: object = ...,
+) -> xr.DataArray: ...
+@overload
+def location_quotient(
+    x: PandasInput,
+    *,
+    region_dim: str = ...,
+    sector_dim: str = ...,
+    reference: object = ...,
+) -> pd.Series[Any]: ...
+def location_quotient(
+    x: xr.DataArray | PandasInput,
+    *,
+    region_dim: str = "county",
+    sector_dim: str = "sector",
+    reference: object = None,
+) -> xr.DataArray | pd.Series[Any]:
+    r"""Location quotient of each sector in each region.
+
+    .. math:: LQ_{ij} = \frac{e_{ij} / e_i}{E_j / E}
+
+    with :math:`e_{ij}` employment of sector *j* in region *i*, :math:`e_i = \sum_j e_{ij}` and
+    :math:`E_j / E` the reference economy's sector share. LQ > 1 means region *i* is specialised in
+    sector *j* (1.25 or 1.5 are common "leading industry" cut-offs).
+
+    Parameters
+    ----------
+    x : DataArray, Series or DataFrame
+        Non-negative employment or value added with dims ``region_dim`` and ``sector_dim``. A wide
+        DataFrame has regions in the index and sectors in the columns.
+    region_dim, sector_dim : str
+        Names of the region and sector dims.
+    reference : DataArray or Series, optional
+        Reference economy's sector totals with dim ``sector_dim`` (and optionally others of ``x``,
+        e.g. ``year``, or ``region_dim`` for a per-county province total). Default: the sum of ``x``
+        over ``region_dim`` (the regions in ``x`` make up the nation).
+
+    Returns
+    -------
+    DataArray or Series
+        Same dims as ``x``. NaN where a region's total or the reference share is zero.
+
+    References
+    ----------
+    Isard, W. (1960). *Methods of Regional Analysis*. MIT Press. Implemented as ``LQ`` in the R
+    package mathmodels.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> e = xr.DataArray([[1000, 3000], [1000, 5000]], dims=("county", "sector"),
+    ...                  coords={"county": ["A", "B"], "sector": ["farm", "other"]})
+    >>> location_quotient(e).round(4).values.tolist()
+    [[1.25, 0.9375], [0.8333, 1.0417]]
+    """
+    da, from_pandas = _employment(x, region_dim, sector_dim)
+    ref = _reference_shares(da, reference, region_dim, sector_dim)
+    lq = shares(da, sector_dim) / ref.where(ref != 0)
+    return restore(lq.rename("location_quotient"), from_pandas)
+
+
+@overload
+def hhi(x: xr.DataArray, *, sector_dim: str = ..., kind: str = ...) -> xr.DataArray: ...
+@overload
+def hhi(x: PandasInput, *, sector_dim: str = ..., kind: str = ...) -> pd.Series[Any]: ...
+def hhi(
+    x: xr.DataArray | PandasInput, *, sector_dim: str = "sector", kind: str = "raw"
+) -> xr.DataArray | pd.Series[Any]:
+    r"""Herfindahl-Hirschman concentration index over sectors (or firms).
+
+    .. math:: HHI = \sum_k s_k^2, \qquad HHI^* = \frac{HHI - 1/K}{1 - 1/K}
+
+    with :math:`s_k` the share of sector *k* and *K* the length of ``sector_dim``. The raw index
+    lies in :math:`[1/K, 1]`, the normalised one in :math:`[0, 1]`. Compare only the normalised
+    index across units with different *K*; 1/HHI is a diversity measure.
+
+    Parameters
+    ----------
+    x : DataArray, Series or DataFrame
+        Non-negative employment (or sales) with dim ``sector_dim``; other dims are kept.
+    sector_dim : str
+        The dim the shares are taken over.
+    kind : {"raw", "normalized"}
+        Raw HHI or the normalised :math:`HHI^*` (needs :math:`K \ge 2`).
+
+    Returns
+    -------
+    DataArray or Series
+        ``x``'s dims without ``sector_dim``; NaN where the total is zero or a value is missing.
+
+    References
+    ----------
+    Hirschman, A. O. (1964). The paternity of an index. *American Economic Review* 54(5), 761.
+    ``HHI(x, scaled=TRUE)`` in the R package mathmodels gives the normalised form.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> x = xr.DataArray([50, 30, 20], dims="sector")
+    >>> round(float(hhi(x)), 4), round(float(hhi(x, kind="normalized")), 4)
+    (0.38, 0.07)
+    """
+    check_option("kind", kind, HHIKind)
+    da, from_pandas = _employment(x, None, sector_dim)
+    value = (shares(da, sector_dim) ** 2).sum(sector_dim, skipna=False)
+    if kind == "normalized":
+        k = da.sizes[sector_dim]
+        if k < 2:
+            raise DimensionError(
+                f"kind='normalized' needs at least 2 labels along {sector_dim!r}; x has {k}."
+            )
+        value = (value - 1 / k) / (1 - 1 / k)
+    return restore(value.rename("hhi"), from_pandas)
+
+
+@overload
+def krugman(
+    x: xr.DataArray,
+    *,
+    region_dim: str = ...,
+    sector_dim: str = ...,
+    reference: object = ...,
+    exclude_self: bool = ...,
+) -> xr.DataArray: ...
+@overload
+def krugman(
+    x: PandasInput,
+    *,
+    region_dim: str = ...,
+    sector_dim: str = ...,
+    reference: object = ...,
+    exclude_self: bool = ...,
+) -> pd.Series[Any]: ...
+def krugman(
+    x: xr.DataArray | PandasInput,
+    *,
+    region_dim: str = "county",
+    sector_dim: str = "sector",
+    reference: object = None,
+    exclude_self: bool = False,
+) -> xr.DataArray | pd.Series[Any]:
+    r"""Krugman specialisation index of each region against a reference economy.
+
+    .. math:: KSI_i = \sum_k |s_{ik} - \bar s_k| \in [0, 2]
+
+    with :math:`s_{ik}` the share of sector *k* in region *i* and :math:`\bar s_k` the reference
+    share. 0 means the region's structure equals the reference.
+
+    Parameters
+    ----------
+    x : DataArray, Series or DataFrame
+        Non-negative employment with dims ``region_dim`` and ``sector_dim``.
+    region_dim, sector_dim : str
+        Names of the region and sector dims.
+    reference : DataArray or Series, optional
+        Reference sector totals (see :func:`location_quotient`). Default: all regions in ``x``.
+    exclude_self : bool
+        With the default reference, compare each region with the rest of the regions,
+        :math:`\bar s_k = (E_k - e_{ik}) / (E - e_i)`, which removes the bias towards large regions.
+        Not allowed together with ``reference``.
+
+    Returns
+    -------
+    DataArray or Series
+        ``x``'s dims without ``sector_dim``.
+
+    References
+    ----------
+    Krugman, P. (1991). *Geography and Trade*. MIT Press. Stata ``ksi`` (Ansari 2013);
+    R ``EconGeo::krugman_index``.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> e = xr.DataArray([[1, 3], [1, 5]], dims=("county", "sector"))
+    >>> krugman(e).round(4).values.tolist()
+    [0.1, 0.0667]
+    """
+    da, from_pandas = _employment(x, region_dim, sector_dim)
+    if exclude_self:
+        if reference is not None:
+            raise DimensionError(
+                "exclude_self=True compares with the other regions of x; "
+                "pass either reference= or exclude_self=True, not both."
+            )
+        ref = shares(da.sum(region_dim, skipna=False) - da, sector_dim)
+    else:
+        ref = _reference_shares(da, reference, region_dim, sector_dim)
+    ksi = abs(shares(da, sector_dim) - ref).sum(sector_dim, skipna=False)
+    return restore(ksi.rename("krugman"), from_pandas)
+
+
+def krugman_bilateral(
+    x: xr.DataArray | PandasInput,
+    *,
+    region_dim: str = "county",
+    sector_dim: str = "sector",
+) -> xr.DataArray:
+    r"""Bilateral Krugman dissimilarity between every pair of regions.
+
+    .. math:: K_{ij} = \sum_k |s_{ik} - s_{jk}| \in [0, 2]
+
+    Used for the structural similarity of a transferring and a receiving region.
+
+    Returns
+    -------
+    DataArray
+        Dims ``region_dim`` and ``f"{region_dim}_other"`` (plus the other dims of ``x``); symmetric
+        with a zero diagonal. Memory grows with the square of the number of regions.
+
+    References
+    ----------
+    Krugman, P. (1991). *Geography and Trade*. MIT Press.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> e = xr.DataArray([[1, 3], [1, 1]], dims=("county", "sector"),
+    ...                  coords={"county": ["A", "B"]})
+    >>> krugman_bilateral(e).values.tolist()
+    [[0.0, 0.5], [0.5, 0.0]]
+    """
+    da, _ = _employment(x, region_dim, sector_dim)
+    other = f"{region_dim}_other"
+    if other in da.dims:
+        raise DimensionError(f"x already has a dim named {other!r}; rename it first.")
+    s = shares(da, sector_dim)
+    dist = abs(s - s.rename({region_dim: other})).sum(sector_dim, skipna=False)
+    return dist.rename("krugman_bilateral")
+
+
+@dataclass(frozen=True)
+class EllisonGlaeser:
+    """Ellison-Glaeser agglomeration index and its parts, one value per sector.
+
+    Attributes
+    ----------
+    gamma : DataArray
+        :math:`\\gamma_j`; < 0.02 low, 0.02-0.05 moderate, > 0.05 high agglomeration.
+    raw_concentration : DataArray
+        :math:`G_j = \\sum_i (s_{ij} - x_i)^2`.
+    herfindahl : DataArray
+        Plant Herfindahl :math:`H_j` used.
+    region_concentration : DataArray
+        :math:`\\sum_i x_i^2` of the regions' shares of total employment.
+    """
+
+    gamma: xr.DataArray
+    raw_concentration: xr.DataArray
+    herfindahl: xr.DataArray
+    region_concentration: xr.DataArray
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per sector (and other dim), columns gamma, G, H, sum_x2."""
+        ds = xr.Dataset(
+            {
+                "gamma": self.gamma,
+                "raw_concentration": self.raw_concentration,
+                "herfindahl": self.herfindahl,
+                "region_concentration": self.region_concentration,
+            }
+        )
+        return ds.to_dataframe()
+
+
+def ellison_glaeser(
+    x: xr.DataArray | PandasInput,
+    *,
+    herfindahl: object,
+    region_dim: str = "county",
+    sector_dim: str = "sector",
+) -> EllisonGlaeser:
+    r"""Ellison-Glaeser index of the geographic concentration of each sector.
+
+    .. math::
+        \gamma_j = \frac{G_j - (1 - \sum_i x_i^2) H_j}{(1 - \sum_i x_i^2)(1 - H_j)}, \qquad
+        G_j = \sum_i (s_{ij} - x_i)^2
+
+    :math:`s_{ij}` is region *i*'s share of sector *j*, :math:`x_i` region *i*'s share of total
+    employment over all sectors in ``x``, :math:`H_j = \sum_f z_{fj}^2` the plant Herfindahl of
+    sector *j*. Build from plant records with :func:`ellison_glaeser_from_plants`.
+
+    Parameters
+    ----------
+    x : DataArray, Series or DataFrame
+        Region x sector employment (all sectors, so that :math:`x_i` is total employment).
+    herfindahl : DataArray, Series or float
+        :math:`H_j \in [0, 1)` per sector (dim ``sector_dim``), or one number for all. ``0`` gives
+        the plant-free variant :math:`G_j / (1 - \sum_i x_i^2)`.
+
+    References
+    ----------
+    Ellison, G. & Glaeser, E. L. (1997). Geographic concentration in U.S. manufacturing industries:
+    a dartboard approach. *Journal of Political Economy* 105(5), 889-927.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> e = xr.DataArray([[70, 30], [30, 70]], dims=("county", "sector"))
+    >>> ellison_glaeser(e, herfindahl=0.1).gamma.round(4).values.tolist()
+    [0.0667, 0.0667]
+    """
+    da, _ = _employment(x, region_dim, sector_dim)
+    if isinstance(herfindahl, int | float):
+        h = xr.DataArray(float(herfindahl))
+    else:
+        h, _ = as_dataarray(herfindahl, name="herfindahl")
+        align_like(h, da, name="herfindahl", like_name="x")
+        if region_dim in h.dims:
+            raise DimensionError(f"herfindahl must not have the region dim {region_dim!r}.")
+    h = check_values(
+        h,
+        lambda b: ~((b >= 0) & (b < 1)),
+        name="herfindahl",
+        problem="value(s) outside [0, 1); a plant Herfindahl must be at least 0 and below 1",
+    )
+    region_share = shares(da.sum(sector_dim, skipna=False), region_dim)
+    sum_x2 = (region_share**2).sum(region_dim, skipna=False)
+    g = ((shares(da, region_dim) - region_share) ** 2).sum(region_dim, skipna=False)
+    gamma = (g / (1 - sum_x2) - h) / (1 - h)
+    return EllisonGlaeser(
+        gamma=gamma.rename("gamma"),
+        raw_concentration=g.rename("raw_concentration"),
+        herfindahl=(h + 0 * g).rename("herfindahl"),
+        region_concentration=(sum_x2 + 0 * g).rename("region_concentration"),
+    )
+
+
+def ellison_glaeser_from_plants(
+    plants: pd.DataFrame,
+    *,
+    region: str = "county",
+    sector: str = "sector",
+    value: str = "employment",
+) -> EllisonGlaeser:
+    """Ellison-Glaeser index from plant (firm) records: one row per plant.
+
+    Aggregates ``value`` to region x sector employment, takes each sector's plant Herfindahl
+    :math:`H_j = \\sum_f z_{fj}^2` and calls :func:`ellison_glaeser`. ``plants`` is not modified.
+
+    References
+    ----------
+    Ellison & Glaeser (1997); ``EG(data, region, industry, y)`` in the R package mathmodels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> plants = pd.DataFrame({"county": ["A", "A", "B", "A", "B", "B"],
+    ...                        "sector": ["x", "x", "x", "y", "y", "y"],
+    ...                        "employment": [30, 30, 20, 20, 50, 50]})
+    >>> ellison_glaeser_from_plants(plants).gamma.round(4).values.tolist()
+    [0.254, -0.237]
+    """
+    missing = [c for c in (region, sector, value) if c not in plants.columns]
+    if missing:
+        raise DimensionError(f"plants has no column(s) {missing}; it has {list(plants.columns)}.")
+    frame = plants[[region, sector, value]]
+    if not bool((frame[value] >= 0).all()):
+        raise ValueCheckError(
+            f"plants[{value!r}] has negative or missing values; employment must be >= 0."
+        )
+    cube = frame.groupby([region, sector])[value].sum().unstack(fill_value=0)
+    cube = cube.rename_axis(index=region, columns=sector)
+    z = frame[value] / frame.groupby(sector)[value].transform("sum")
+    h = (z**2).groupby(frame[sector]).sum().rename_axis(sector)
+    da = xr.DataArray(
+        cube.to_numpy(dtype=float),
+        dims=(region, sector),
+        coords={region: cube.index, sector: cube.columns},
+    )
+    return ellison_glaeser(
+        da,
+        herfindahl=xr.DataArray.from_series(h.astype(float)),
+        region_dim=region,
+        sector_dim=sector,
+    )

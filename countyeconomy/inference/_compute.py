@@ -1,0 +1,194 @@
+"""Covariance matrices from a fitted linear model, under each small-sample convention.
+
+Conventions (``ssc=``), with ``N`` rows, ``k`` slope coefficients, ``K_fe`` absorbed fixed-effect
+levels net of redundancies (``sum of levels - (number of factors - 1)``), ``G`` clusters:
+
+============== ========================================= ===================================
+ssc            clustered (CRV1)                          iid / hc1
+============== ========================================= ===================================
+fixest         ``G/(G-1) (N-1)/(N-k-K_fe+K_nested)``     ``RSS/(N-k-K_fe)``, ``N/(N-k-K_fe)``
+reghdfe        same as fixest                            same as fixest
+xtreg          ``G/(G-1) (N-1)/(N-k-1-K_other)``         same as fixest
+linearmodels   ``N/(N-k-K_fe)`` (no ``G/(G-1)``)         ``RSS/(N-k-K_fe)``, ``N/(N-k-K_fe)``
+none           1                                         ``RSS/N``, 1
+============== ========================================= ===================================
+
+``K_nested`` removes the levels of factors nested in a cluster variable (adding back one per
+such factor); ``K_other`` counts every absorbed factor but the first (the panel unit), which
+``xtreg, fe`` requires to be nested in the clusters. With two-way clustering ``G`` is the
+smaller cluster count (fixest ``cluster.df="min"``, as reghdfe and ivreg2). Driscoll-Kraay uses
+the clustered factors with ``G = T`` (the number of periods) and ``K_nested = 0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from countyeconomy._typing import FloatArray, SmallSampleCorrection
+from countyeconomy.errors import IdentificationError
+from countyeconomy.inference._specs import HC1, IID, Cluster, DriscollKraay, VcovSpec
+from countyeconomy.linalg import Factor, cluster_meat, cross, driscoll_kraay_meat, hc_meat, sandwich
+
+__all__ = ["VcovInputs", "VcovResult", "compute_vcov", "is_nested"]
+
+
+@dataclass(frozen=True)
+class VcovInputs:
+    """What a covariance needs from a fit.
+
+    Attributes
+    ----------
+    scores
+        ``(n, k)`` score contributions ``w x u`` on the demeaned regressors.
+    bread
+        ``(k, k)`` ``(X'WX)^{-1}``.
+    rss
+        Weighted residual sum of squares.
+    nobs
+        Rows used.
+    fixed_effects
+        The absorbed factors (first = the panel unit, for ``ssc="xtreg"``).
+    """
+
+    scores: FloatArray
+    bread: FloatArray
+    rss: float
+    nobs: int
+    fixed_effects: tuple[Factor, ...]
+
+
+@dataclass(frozen=True)
+class VcovResult:
+    """A covariance matrix and what inference on it needs.
+
+    Attributes
+    ----------
+    vcov
+        ``(k, k)`` covariance.
+    df_t
+        Degrees of freedom of the t distribution for tests (``None`` = normal).
+    n_clusters
+        Clusters per cluster variable (empty when not clustered).
+    factor
+        The scalar small-sample factor applied (first component for two-way clustering).
+    """
+
+    vcov: FloatArray
+    df_t: int | None
+    n_clusters: dict[str, int]
+    factor: float
+
+
+def is_nested(inner: Factor, outer: Factor) -> bool:
+    """True when every level of ``inner`` lies within a single level of ``outer``."""
+    pair = cross(inner, outer)
+    return pair.n_levels == inner.n_levels
+
+
+def _fe_df(fes: tuple[Factor, ...]) -> int:
+    if not fes:
+        return 0
+    return int(sum(f.n_levels for f in fes) - (len(fes) - 1))
+
+
+def _nested_df(fes: tuple[Factor, ...], clusters: list[Factor]) -> int:
+    """Levels of factors nested in some cluster, less one per such factor."""
+    out = 0
+    for f in fes:
+        if any(is_nested(f, c) for c in clusters):
+            out += f.n_levels - 1
+    return out
+
+
+def _crv_factor(ssc: SmallSampleCorrection, inp: VcovInputs, k: int, clusters: list[Factor], g: int) -> float:
+    n = inp.nobs
+    fes = inp.fixed_effects
+    if ssc == "none":
+        return 1.0
+    if ssc == "linearmodels":
+        nested_single = len(fes) == 1 and any(is_nested(fes[0], c) for c in clusters)
+        extra = 0 if nested_single else _fe_df(fes)
+        return n / (n - k - extra)
+    if ssc == "xtreg":
+        if fes and not any(is_nested(fes[0], c) for c in clusters):
+            raise IdentificationError(
+                f"ssc='xtreg' needs the panel unit ({fes[0].name!r}) nested within the clusters, "
+                "as Stata's xtreg, fe does; use ssc='fixest' for this clustering."
+            )
+        other = sum(f.n_levels - 1 for f in fes[1:])
+        df_k = k + 1 + other if fes else k
+        return (g / (g - 1)) * (n - 1) / (n - df_k)
+    df_k = k + _fe_df(fes) - _nested_df(fes, clusters)
+    return (g / (g - 1)) * (n - 1) / (n - df_k)
+
+
+def _clustered(inp: VcovInputs, spec: Cluster, clusters: list[Factor], ssc: SmallSampleCorrection) -> VcovResult:
+    k = inp.bread.shape[0]
+    counts = {c.name: c.n_levels for c in clusters}
+    g = min(counts.values())
+    if g < 2:
+        name = min(counts, key=lambda key: counts[key])
+        raise IdentificationError(
+            f"cluster variable {name!r} has a single level; clustered standard errors need at "
+            "least two clusters (use vcov='hc1' or another cluster variable)."
+        )
+    factor = _crv_factor(ssc, inp, k, clusters, g)
+    if len(clusters) == 1:
+        meat = cluster_meat(inp.scores, clusters[0].codes, clusters[0].n_levels)
+    else:
+        both = cross(clusters[0], clusters[1])
+        meat = (
+            cluster_meat(inp.scores, clusters[0].codes, clusters[0].n_levels)
+            + cluster_meat(inp.scores, clusters[1].codes, clusters[1].n_levels)
+            - cluster_meat(inp.scores, both.codes, both.n_levels)
+        )
+    v = factor * sandwich(inp.bread, meat)
+    if len(clusters) == 2:
+        # as fixest/pyfixest: fall back to the eigen-clipped matrix if not positive semi-definite
+        vals, vecs = np.linalg.eigh(v)
+        if np.any(vals < 0):
+            v = (vecs * np.maximum(vals, 0)) @ vecs.T
+    return VcovResult(v, g - 1, counts, factor)
+
+
+def compute_vcov(
+    spec: VcovSpec,
+    ssc: SmallSampleCorrection,
+    inp: VcovInputs,
+    clusters: list[Factor] | None = None,
+) -> VcovResult:
+    """Covariance of the slope coefficients under ``spec`` and convention ``ssc``.
+
+    ``clusters`` holds the cluster factors for :class:`Cluster` and the time factor (codes in
+    chronological order) for :class:`DriscollKraay`.
+    """
+    n = inp.nobs
+    k = inp.bread.shape[0]
+    df_full = k + _fe_df(inp.fixed_effects)
+    if n - df_full <= 0:
+        raise IdentificationError(
+            f"no residual degrees of freedom: {n} rows for {df_full} parameters (slopes and fixed "
+            "effects)."
+        )
+    if isinstance(spec, IID):
+        denom = n if ssc == "none" else n - df_full
+        return VcovResult((inp.rss / denom) * inp.bread, n - df_full, {}, n / denom)
+    if isinstance(spec, HC1):
+        factor = 1.0 if ssc == "none" else n / (n - df_full)
+        return VcovResult(factor * sandwich(inp.bread, hc_meat(inp.scores)), n - df_full, {}, factor)
+    if isinstance(spec, Cluster):
+        return _clustered(inp, spec, list(clusters or []), ssc)
+    if isinstance(spec, DriscollKraay):
+        (time,) = clusters or []
+        meat = driscoll_kraay_meat(inp.scores, time.codes, time.n_levels, spec.lags)
+        t = time.n_levels
+        if ssc == "none":
+            factor = 1.0
+        elif ssc == "linearmodels":
+            factor = n / (n - df_full)
+        else:
+            factor = (t / (t - 1)) * (n - 1) / (n - df_full)
+        return VcovResult(factor * sandwich(inp.bread, meat), t - 1, {time.name: t}, factor)
+    raise TypeError(f"unknown covariance spec {spec!r}")

@@ -1,0 +1,78 @@
+"""Integer-coded factors (fixed-effect and cluster ids): factorising, crossing, singletons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from countyeconomy._typing import IntArray
+
+__all__ = ["Factor", "cross", "factorize", "singleton_mask"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A categorical variable coded ``0..n_levels-1``.
+
+    Attributes
+    ----------
+    codes
+        ``(n,)`` integer codes.
+    n_levels
+        Number of distinct levels.
+    name
+        Label for messages.
+    """
+
+    codes: IntArray
+    n_levels: int
+    name: str = ""
+
+    def counts(self) -> IntArray:
+        """``(n_levels,)`` number of rows per level."""
+        return np.bincount(self.codes, minlength=self.n_levels)
+
+    def subset(self, keep: np.ndarray) -> Factor:
+        """The factor on rows ``keep`` (boolean mask), recoded to consecutive levels."""
+        return factorize(self.codes[keep], name=self.name)
+
+
+def factorize(values: object, name: str = "") -> Factor:
+    """Code any 1-D array-like as a :class:`Factor` (first-appearance order)."""
+    codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values)
+    if (codes < 0).any():
+        # missing keys are handled by the caller; keep a clear failure if they slip through
+        raise ValueError(f"factor {name!r} has missing values")
+    return Factor(codes.astype(np.intp, copy=False), len(uniques), name)
+
+
+def cross(a: Factor, b: Factor, name: str = "") -> Factor:
+    """The interaction ``a^b``: one level per observed pair of levels."""
+    combined = a.codes.astype(np.int64) * np.int64(b.n_levels) + b.codes
+    return factorize(combined, name=name or f"{a.name}^{b.name}")
+
+
+def singleton_mask(factors: list[Factor]) -> np.ndarray:
+    """Rows that belong to a level observed once in some factor, found iteratively.
+
+    Dropping a singleton can create new singletons in another factor, so the search repeats until
+    none is left (as fixest and reghdfe do). Returns a boolean ``(n,)`` mask of rows to drop.
+    """
+    if not factors:
+        return np.zeros(0, dtype=bool)
+    n = len(factors[0].codes)
+    drop = np.zeros(n, dtype=bool)
+    while True:
+        changed = False
+        keep = ~drop
+        for f in factors:
+            counts = np.bincount(f.codes[keep], minlength=f.n_levels)
+            single = (counts[f.codes] == 1) & keep
+            if single.any():
+                drop |= single
+                keep = ~drop
+                changed = True
+        if not changed:
+            return drop
