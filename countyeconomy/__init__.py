@@ -3,11 +3,12 @@
 The public API is re-exported here; see the docs site for worked notebooks.
 """
 
-from countyeconomy import datasets, errors
+from countyeconomy import datasets, errors, report
 from countyeconomy.errors import CountyEconomyError
 from countyeconomy.estimators import twfe
 from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
 from countyeconomy.panel import NEVER_TREATED, Panel
+from countyeconomy.report import coefplot, table
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,9 @@ __all__ = [
     "Panel",
     "__version__",
     "datasets",
+    "coefplot",
     "errors",
+    "report",
+    "table",
     "twfe",
 ]

@@ -149,9 +149,9 @@ def simulate_staggered_panel(
         }
     )
     truth = truth[truth["treated"]]
-    att_gt = truth.groupby(["cohort", "year"], as_index=False)["att"].mean()
-    att_gt["event_time"] = att_gt["year"] - att_gt["cohort"]
-    att_gt = att_gt[["cohort", "year", "event_time", "att"]]
+    cells = truth.groupby(["cohort", "year"]).agg(att=("att", "mean")).reset_index()
+    cells["event_time"] = cells["year"] - cells["cohort"]
+    att_gt: pd.DataFrame = cells.loc[:, ["cohort", "year", "event_time", "att"]]
     config: dict[str, object] = {
         "seed": seed,
         "n_counties": n_counties,

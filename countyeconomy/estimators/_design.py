@@ -55,7 +55,9 @@ def as_model_data(data: Panel | pd.DataFrame, county: str | None, year: str | No
             panel = Panel.from_frame(data, county=county, year=year)
             return ModelData(panel.frame, county, year)
         return ModelData(data, county, year)
-    raise FormulaError(f"data must be a countyeconomy.Panel or a pandas DataFrame, got {type(data).__name__}.")
+    raise FormulaError(
+        f"data must be a countyeconomy.Panel or a pandas DataFrame, got {type(data).__name__}."
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,11 @@ def build_design(
     work = sub.iloc[rows].rename(columns=renamed) if renamed else sub.iloc[rows]
     y_mat, _ = _matrix(parsed.outcome, work, intercept=False)
     absorb = bool(fe_cols)
-    x, x_names = _matrix(parsed.rhs, work, intercept=not absorb) if parsed.rhs != "1" or not absorb else (np.empty((len(work), 0)), ())
+    x, x_names = (
+        _matrix(parsed.rhs, work, intercept=not absorb)
+        if parsed.rhs != "1" or not absorb
+        else (np.empty((len(work), 0)), ())
+    )
     endog = z = None
     endog_names: tuple[str, ...] = ()
     z_names: tuple[str, ...] = ()

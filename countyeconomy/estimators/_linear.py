@@ -4,7 +4,7 @@ covariance, and the result protocol (params, std_errors, conf_int, to_frame, sum
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,6 @@ from countyeconomy.inference import (
     resolve_vcov,
 )
 from countyeconomy.linalg import Factor, scores
-
-if TYPE_CHECKING:
-    import altair as alt
 
 __all__ = ["FitInfo", "LinearResultBase", "LinearState", "vcov_for"]
 
@@ -89,7 +86,9 @@ def _cluster_factors(state: LinearState, spec: VcovSpec) -> list[Factor] | None:
         return out
     if isinstance(spec, DriscollKraay):
         if data.year is None:
-            raise IdentificationError("DriscollKraay needs a panel with a year key (pass year=...).")
+            raise IdentificationError(
+                "DriscollKraay needs a panel with a year key (pass year=...)."
+            )
         years = data.frame[data.year].to_numpy()[state.rows]
         order = np.unique(years)
         codes = np.searchsorted(order, years).astype(np.intp)
@@ -178,7 +177,10 @@ class LinearResultBase:
         footer = [
             ("Formula", i.formula),
             ("Observations", f"{i.nobs:,} (of {i.nobs_input:,})"),
-            ("Fixed effects", ", ".join(f"{k} ({v:,})" for k, v in i.fixed_effects.items()) or "none"),
+            (
+                "Fixed effects",
+                ", ".join(f"{k} ({v:,})" for k, v in i.fixed_effects.items()) or "none",
+            ),
             ("Std. errors", f"{i.vcov}; ssc={i.ssc}"),
             ("R2 / within R2", f"{i.r2:.4f} / {i.within_r2:.4f}"),
         ]
@@ -190,7 +192,7 @@ class LinearResultBase:
             footer.append(("Collinear (dropped)", ", ".join(i.collinear)))
         return Summary(self.title, self.to_frame(), tuple(footer))
 
-    def plot(self, *, level: float = 0.95) -> alt.Chart:
+    def plot(self, *, level: float = 0.95) -> Any:
         """Coefficient plot with confidence intervals (an altair chart)."""
         from countyeconomy.report import coefplot  # charts live in the report layer
 
@@ -201,4 +203,3 @@ class LinearResultBase:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
-

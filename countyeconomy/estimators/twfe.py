@@ -21,6 +21,7 @@ from countyeconomy.panel import Panel
 __all__ = ["TWFEResult", "absorbed_columns", "twfe"]
 
 ABSORBED_TOL = 1e-10
+DEFAULT_VCOV = Cluster("county")
 
 
 @dataclass(frozen=True, repr=False)
@@ -40,7 +41,9 @@ def absorbed_columns(x: FloatArray, xd: FloatArray, w: FloatArray | None) -> np.
     return np.flatnonzero(after <= ABSORBED_TOL * np.maximum(scale, 1e-300))
 
 
-def _r2(y: FloatArray, yd: FloatArray, resid: FloatArray, w: FloatArray | None) -> tuple[float, float, float]:
+def _r2(
+    y: FloatArray, yd: FloatArray, resid: FloatArray, w: FloatArray | None
+) -> tuple[float, float, float]:
     ww = np.ones(len(y)) if w is None else w
     rss = float(ww @ resid**2)
     ybar = float(ww @ y / ww.sum())
@@ -81,7 +84,7 @@ def twfe(
     county: str | None = None,
     year: str | None = None,
     weights: str | None = None,
-    vcov: str | VcovSpec = Cluster("county"),
+    vcov: str | VcovSpec = DEFAULT_VCOV,
     ssc: str = "fixest",
     drop_singletons: bool = True,
 ) -> TWFEResult:
@@ -140,10 +143,14 @@ def twfe(
     collinear = tuple(design.x_names[j] for j in fit.dropped)
     if collinear:
         warnings.warn(
-            f"collinear regressor(s) dropped: {list(collinear)}.", CountyEconomyWarning, stacklevel=2
+            f"collinear regressor(s) dropped: {list(collinear)}.",
+            CountyEconomyWarning,
+            stacklevel=2,
         )
     xk = xd[:, fit.kept]
-    state = LinearState(md, design.rows, xk, fit.residuals, design.weights, fit.bread, design.fixed_effects)
+    state = LinearState(
+        md, design.rows, xk, fit.residuals, design.weights, fit.bread, design.fixed_effects
+    )
     v = vcov_for(state, spec, convention)
     r2, within, rss = _r2(design.y, yd, fit.residuals, design.weights)
     info = FitInfo(

@@ -102,7 +102,9 @@ def _nested_df(fes: tuple[Factor, ...], clusters: list[Factor]) -> int:
     return out
 
 
-def _crv_factor(ssc: SmallSampleCorrection, inp: VcovInputs, k: int, clusters: list[Factor], g: int) -> float:
+def _crv_factor(
+    ssc: SmallSampleCorrection, inp: VcovInputs, k: int, clusters: list[Factor], g: int
+) -> float:
     n = inp.nobs
     fes = inp.fixed_effects
     if ssc == "none":
@@ -124,7 +126,9 @@ def _crv_factor(ssc: SmallSampleCorrection, inp: VcovInputs, k: int, clusters: l
     return (g / (g - 1)) * (n - 1) / (n - df_k)
 
 
-def _clustered(inp: VcovInputs, spec: Cluster, clusters: list[Factor], ssc: SmallSampleCorrection) -> VcovResult:
+def _clustered(
+    inp: VcovInputs, spec: Cluster, clusters: list[Factor], ssc: SmallSampleCorrection
+) -> VcovResult:
     k = inp.bread.shape[0]
     counts = {c.name: c.n_levels for c in clusters}
     g = min(counts.values())
@@ -177,7 +181,9 @@ def compute_vcov(
         return VcovResult((inp.rss / denom) * inp.bread, n - df_full, {}, n / denom)
     if isinstance(spec, HC1):
         factor = 1.0 if ssc == "none" else n / (n - df_full)
-        return VcovResult(factor * sandwich(inp.bread, hc_meat(inp.scores)), n - df_full, {}, factor)
+        return VcovResult(
+            factor * sandwich(inp.bread, hc_meat(inp.scores)), n - df_full, {}, factor
+        )
     if isinstance(spec, Cluster):
         return _clustered(inp, spec, list(clusters or []), ssc)
     if isinstance(spec, DriscollKraay):

@@ -72,7 +72,9 @@ class DriscollKraay:
 
     def __post_init__(self) -> None:
         if not isinstance(self.lags, int) or self.lags < 0:
-            raise InvalidOptionError(f"DriscollKraay lags must be a non-negative int, got {self.lags!r}.")
+            raise InvalidOptionError(
+                f"DriscollKraay lags must be a non-negative int, got {self.lags!r}."
+            )
 
 
 VcovSpec = IID | HC1 | Cluster | DriscollKraay

@@ -62,7 +62,7 @@ def _group_sums(x: FloatArray, codes: np.ndarray, n_levels: int) -> FloatArray:
 def _level_weights(f: Factor, w: FloatArray | None) -> FloatArray:
     if w is None:
         return f.counts().astype(float)
-    return np.bincount(f.codes, weights=w, minlength=f.n_levels)
+    return np.asarray(np.bincount(f.codes, weights=w, minlength=f.n_levels), dtype=float)
 
 
 def _project_out(r: FloatArray, f: Factor, w: FloatArray | None, wsum: FloatArray) -> None:

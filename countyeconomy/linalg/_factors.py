@@ -41,7 +41,9 @@ class Factor:
 
 def factorize(values: object, name: str = "") -> Factor:
     """Code any 1-D array-like as a :class:`Factor` (first-appearance order)."""
-    codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values)
+    codes, uniques = pd.factorize(
+        pd.Series(values) if not isinstance(values, pd.Series) else values
+    )
     if (codes < 0).any():
         # missing keys are handled by the caller; keep a clear failure if they slip through
         raise ValueError(f"factor {name!r} has missing values")

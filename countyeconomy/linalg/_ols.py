@@ -65,7 +65,9 @@ def collinear_columns(xtx: FloatArray, tol: float = 1e-10) -> IntArray:
     return np.asarray(dropped, dtype=np.intp)
 
 
-def ols(x: FloatArray, y: FloatArray, weights: FloatArray | None = None, tol: float = 1e-10) -> OLSFit:
+def ols(
+    x: FloatArray, y: FloatArray, weights: FloatArray | None = None, tol: float = 1e-10
+) -> OLSFit:
     """Weighted least squares of ``y`` on ``x`` dropping collinear columns.
 
     Parameters

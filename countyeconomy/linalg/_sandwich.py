@@ -35,7 +35,9 @@ def cluster_meat(score: FloatArray, codes: np.ndarray, n_levels: int) -> FloatAr
     return out
 
 
-def driscoll_kraay_meat(score: FloatArray, time_codes: np.ndarray, n_times: int, lags: int) -> FloatArray:
+def driscoll_kraay_meat(
+    score: FloatArray, time_codes: np.ndarray, n_times: int, lags: int
+) -> FloatArray:
     """``(k, k)`` Driscoll-Kraay meat: Newey-West (Bartlett weights) over cross-sectional sums.
 
     With ``h_t = sum_i s_it`` the meat is ``G_0 + sum_{l=1}^{L} (1 - l/(L+1)) (G_l + G_l')`` and

@@ -157,7 +157,7 @@ class Panel:
     @property
     def years(self) -> pd.Index:
         """The distinct years, sorted."""
-        return pd.Index(np.sort(pd.unique(self.frame[self.year])), name=self.year)
+        return pd.Index(np.sort(self.frame[self.year].unique().astype(np.int64)), name=self.year)
 
     @property
     def nobs(self) -> int:
@@ -178,7 +178,9 @@ class Panel:
         """
         years = self.years
         all_years = pd.RangeIndex(int(years.min()), int(years.max()) + 1) if len(years) else years
-        full = pd.MultiIndex.from_product([self.counties, all_years], names=[self.county, self.year])
+        full = pd.MultiIndex.from_product(
+            [self.counties, all_years], names=[self.county, self.year]
+        )
         have = pd.MultiIndex.from_frame(self.frame[[self.county, self.year]])
         missing = full.difference(have).to_frame(index=False)
         span = self.frame.groupby(self.county, sort=False)[self.year].agg(["min", "max"])

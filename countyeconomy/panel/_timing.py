@@ -59,7 +59,9 @@ def cohort_from_treatment(
         )
     treated_year = np.where(d == 1, frame["year"].to_numpy(dtype=np.int64), np.iinfo(np.int64).max)
     first_year = (
-        pd.Series(treated_year, index=frame.index).groupby(frame["county"], sort=False).transform("min")
+        pd.Series(treated_year, index=frame.index)
+        .groupby(frame["county"], sort=False)
+        .transform("min")
     )
     cohort = np.where(
         first_year.to_numpy() == np.iinfo(np.int64).max, NEVER_TREATED, first_year.to_numpy()

@@ -1,0 +1,87 @@
+"""altair charts of results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from countyeconomy.report._theme import themed
+
+__all__ = ["coefplot", "trend_chart"]
+
+
+def coefplot(
+    *results: Any,
+    level: float = 0.95,
+    keep: Sequence[str] | None = None,
+    model_names: Sequence[str] | None = None,
+    title: str = "",
+) -> Any:
+    """Point estimates with confidence intervals, one colour per model.
+
+    Examples
+    --------
+    >>> import countyeconomy as ce
+    >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=100)
+    >>> res = ce.twfe(sim.panel, "log_rural_income ~ policy + log_gdp_pc | county + year")
+    >>> chart = ce.report.coefplot(res)
+    >>> chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
+    True
+    """
+    names = list(model_names) if model_names else [f"({i + 1})" for i in range(len(results))]
+    frames = []
+    for name, r in zip(names, results, strict=True):
+        f = r.to_frame(level)
+        f["model"] = name
+        frames.append(f)
+    data = pd.concat(frames, ignore_index=True)
+    if keep is not None:
+        data = data[data["term"].isin(keep)]
+    base = alt.Chart(data)
+    y = alt.Y("term:N", title=None, sort=list(dict.fromkeys(data["term"])))
+    color = alt.Color("model:N", title="Model", legend=None if len(results) == 1 else alt.Legend())
+    offset = alt.YOffset("model:N") if len(results) > 1 else alt.YOffset()
+    rules = base.mark_rule(strokeWidth=2).encode(
+        y=y,
+        x=alt.X("ci_low:Q", title=f"Estimate ({int(level * 100)}% CI)"),
+        x2="ci_high:Q",
+        color=color,
+        yOffset=offset,
+    )
+    points = base.mark_point(filled=True, size=60).encode(
+        y=y,
+        x="estimate:Q",
+        color=color,
+        yOffset=offset,
+        tooltip=[
+            "model",
+            "term",
+            alt.Tooltip("estimate:Q", format=".4f"),
+            alt.Tooltip("std_error:Q", format=".4f"),
+        ],
+    )
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0.0]}))
+        .mark_rule(strokeDash=[4, 4], color="#888")
+        .encode(x="x:Q")
+    )
+    chart = alt.layer(zero, rules, points).properties(title=title)
+    return themed(chart, height=max(60, 40 * data["term"].nunique()))
+
+
+def trend_chart(frame: pd.DataFrame, *, x: str, y: str, color: str, title: str = "") -> Any:
+    """Lines of ``y`` over ``x`` by ``color`` (e.g. mean outcome by cohort and year)."""
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:O", title=x),
+            y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(zero=False)),
+            color=alt.Color(f"{color}:N", title=color),
+        )
+        .properties(title=title)
+    )
+    return themed(chart)
