@@ -5,7 +5,7 @@ The public API is re-exported here; see the docs site for worked notebooks.
 
 from countyeconomy import datasets, errors, report
 from countyeconomy.errors import CountyEconomyError
-from countyeconomy.estimators import twfe
+from countyeconomy.estimators import iv, twfe
 from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.report import coefplot, table
@@ -24,6 +24,7 @@ __all__ = [
     "datasets",
     "coefplot",
     "errors",
+    "iv",
     "report",
     "table",
     "twfe",

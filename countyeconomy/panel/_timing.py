@@ -52,7 +52,7 @@ def cohort_from_treatment(
     if switched.any() and not allow_switch_off:
         first = int(np.flatnonzero(switched)[0])
         raise TreatmentTimingError(
-            f"treatment {name!r} switches off in county {frame['county'].iloc[first]!r} in year "
+            f"treatment {name!r} switches off in county {describe_values([frame['county'].iloc[first]])} in year "
             f"{int(frame['year'].iloc[first])} ({int(switched.sum())} row(s) in all); countyeconomy "
             "expects absorbing (staggered) adoption. Pass allow_switch_off=True to take the first "
             "treated year as the cohort."

@@ -14,7 +14,7 @@ __all__ = ["check_columns", "coerce_year", "describe_values"]
 
 def describe_values(values: Iterable[object], limit: int = 5) -> str:
     """Return up to ``limit`` values as a comma-separated string, with a count of the rest."""
-    items = list(values)
+    items = [v.item() if isinstance(v, np.generic) else v for v in values]
     shown = ", ".join(repr(v) for v in items[:limit])
     rest = len(items) - limit
     return shown + (f" and {rest} more" if rest > 0 else "")
