@@ -15,7 +15,6 @@ from linearmodels import PanelOLS
 from linearmodels.iv import AbsorbingLS
 
 import countyeconomy as ce
-
 from tests.estimators._sim import unbalanced_panel
 
 RTOL_COEF = 1e-8
