@@ -7,8 +7,32 @@ arrays. See the methods pages of the docs for formulas and variants.
 from countyeconomy.indicators._common import ValueCheckError, ZeroPolicy
 
 # ---------------------------------------------------------------------------------------------
-# structure and composite (this half of issue 4): exports are added as the modules land.
+# structure and composite
 # ---------------------------------------------------------------------------------------------
+from countyeconomy.indicators.composite import (
+    COUPLING_LEVELS,
+    CouplingCoordination,
+    EntropyWeights,
+    Topsis,
+    composite_index,
+    coupling_coordination,
+    entropy_weights,
+    resilience,
+    standardise,
+    topsis,
+)
+from countyeconomy.indicators.structure import (
+    EllisonGlaeser,
+    ellison_glaeser,
+    ellison_glaeser_from_plants,
+    hhi,
+    industry_transfer,
+    krugman,
+    krugman_bilateral,
+    location_quotient,
+    rationalization,
+    structure_upgrading,
+)
 
 # ---------------------------------------------------------------------------------------------
 # LEAD: add the inequality and convergence exports here, e.g.
@@ -18,6 +42,26 @@ from countyeconomy.indicators._common import ValueCheckError, ZeroPolicy
 # ---------------------------------------------------------------------------------------------
 
 __all__ = [
+    "COUPLING_LEVELS",
+    "CouplingCoordination",
+    "EllisonGlaeser",
+    "EntropyWeights",
+    "Topsis",
     "ValueCheckError",
     "ZeroPolicy",
+    "composite_index",
+    "coupling_coordination",
+    "ellison_glaeser",
+    "ellison_glaeser_from_plants",
+    "entropy_weights",
+    "hhi",
+    "industry_transfer",
+    "krugman",
+    "krugman_bilateral",
+    "location_quotient",
+    "rationalization",
+    "resilience",
+    "standardise",
+    "structure_upgrading",
+    "topsis",
 ]

@@ -11,7 +11,7 @@ Stable API (shared by structure, composite, inequality and convergence):
 - :func:`require_dims`, :func:`check_distinct_dims`, :func:`align_like`
 - :func:`check_values` (generic lazy elementwise check), :func:`check_nonnegative`,
   :func:`check_weights`, :func:`apply_zero_policy`
-- :func:`shares`, :func:`xlogy`, :func:`is_dask`
+- :func:`shares`, :func:`xlogy`, :func:`is_dask`, :func:`employment_array`
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
     "check_nonnegative",
     "check_values",
     "check_weights",
+    "employment_array",
     "is_dask",
     "require_dims",
     "restore",
@@ -278,3 +279,15 @@ def xlogy(x: xr.DataArray, y: xr.DataArray) -> xr.DataArray:
     if not isinstance(result, xr.DataArray):  # pragma: no cover - xarray always wraps ufuncs
         raise TypeError("xlogy expects DataArray inputs")
     return result
+
+
+def employment_array(
+    x: object, region_dim: str | None, sector_dim: str, name: str = "x"
+) -> tuple[xr.DataArray, bool]:
+    """Convert ``x``, check its region and sector dims, and attach the non-negativity check."""
+    da, from_pandas = as_dataarray(x, name=name, column_dim=sector_dim)
+    dims = [sector_dim] if region_dim is None else [region_dim, sector_dim]
+    if region_dim is not None:
+        check_distinct_dims(region_dim=region_dim, sector_dim=sector_dim)
+    require_dims(da, dims, name=name, hint="Name them with region_dim= and sector_dim=.")
+    return check_nonnegative(da, name=name), from_pandas

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ def gini(
     values: ArrayInput,
     *,
     weights: ArrayInput | None = None,
-    dim: Hashable = "county",
+    dim: str = "county",
     correction: bool = False,
     zero_policy: ZeroPolicy = "raise",
 ) -> xr.DataArray | pd.Series[Any]:
@@ -100,7 +99,7 @@ def grouped_gini(
     mean_income: ArrayInput,
     population: ArrayInput,
     *,
-    dim: Hashable = "group",
+    dim: str = "group",
     zero_policy: ZeroPolicy = "raise",
 ) -> xr.DataArray | pd.Series[Any]:
     r"""Gini from grouped data (e.g. income quintiles) by the Lorenz-curve trapezoid rule.
@@ -125,7 +124,7 @@ def grouped_gini(
     >>> inc = xr.DataArray([5.0, 10.0, 15.0, 25.0, 45.0], dims="group")
     >>> pop = xr.DataArray([1.0, 1.0, 1.0, 1.0, 1.0], dims="group")
     >>> round(float(grouped_gini(inc, pop)), 6)
-    0.36
+    0.38
 
     References
     ----------
@@ -212,8 +211,8 @@ def gini_source_decomposition(
     sources: ArrayInput,
     *,
     weights: ArrayInput | None = None,
-    dim: Hashable = "county",
-    source_dim: Hashable = "source",
+    dim: str = "county",
+    source_dim: str = "source",
     zero_policy: ZeroPolicy = "raise",
 ) -> GiniSourceDecomposition:
     r"""Lerman-Yitzhaki (1985) decomposition of the Gini of total income by income source.

@@ -8,7 +8,7 @@ inside the dask graph, and numpy kernels applied over one core dimension with
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ __all__ = [
 def prepare(
     values: object,
     weights: object | None,
-    dim: Hashable,
+    dim: str,
     zero_policy: str,
     *,
     name: str = "values",
@@ -69,7 +69,7 @@ def prepare(
     return y.where(present, 1.0), w.where(present, 0.0), from_pandas
 
 
-def group_codes(groups: object, values: xr.DataArray, dim: Hashable, name: str) -> xr.DataArray:
+def group_codes(groups: object, values: xr.DataArray, dim: str, name: str) -> xr.DataArray:
     """Return ``groups`` as a 1-D, eager DataArray over ``dim`` aligned to ``values``."""
     if isinstance(groups, pd.Series):
         if groups.index.name is None:
@@ -85,7 +85,9 @@ def group_codes(groups: object, values: xr.DataArray, dim: Hashable, name: str) 
         try:
             g = g.reindex({dim: values[dim].values})
         except (ValueError, KeyError) as exc:
-            raise DimensionError(f"{name} cannot be aligned to the values along {dim!r}: {exc}")
+            raise DimensionError(
+                f"{name} cannot be aligned to the values along {dim!r}: {exc}"
+            ) from None
     if g.sizes[dim] != values.sizes[dim]:
         raise DimensionError(f"{name} has {g.sizes[dim]} labels; the values have {values.sizes}.")
     missing = pd.isna(g.values)
@@ -97,7 +99,7 @@ def group_codes(groups: object, values: xr.DataArray, dim: Hashable, name: str) 
 def over_core(
     func: Callable[..., Any],
     *arrays: xr.DataArray,
-    dim: Hashable,
+    dim: str,
     out_core: list[list[Hashable]] | None = None,
     out_sizes: dict[Hashable, int] | None = None,
     kwargs: dict[str, Any] | None = None,
@@ -141,9 +143,9 @@ def weighted_gini_kernel(y: FloatArray, w: FloatArray | None = None) -> FloatArr
     return np.where(nan, np.nan, out)
 
 
-def membership(codes: xr.DataArray, dim: Hashable, group_dim: str) -> xr.DataArray:
+def membership(codes: xr.DataArray, dim: str, group_dim: str) -> xr.DataArray:
     """One-hot matrix (group_dim x dim) of group membership, for lazy group sums with ``xr.dot``."""
-    labels = pd.unique(pd.Series(codes.values))
+    labels = np.asarray(pd.unique(pd.Series(codes.values)))
     try:
         labels = np.sort(labels)
     except TypeError:
@@ -155,9 +157,9 @@ def membership(codes: xr.DataArray, dim: Hashable, group_dim: str) -> xr.DataArr
     return xr.DataArray(onehot, dims=(group_dim, dim), coords=coords)
 
 
-def group_sum(m: xr.DataArray, x: xr.DataArray, dim: Hashable) -> xr.DataArray:
+def group_sum(m: xr.DataArray, x: xr.DataArray, dim: str) -> xr.DataArray:
     """Sum ``x`` over ``dim`` within each group of the membership matrix ``m`` (lazy)."""
-    return xr.dot(m, x, dim=dim)
+    return cast(xr.DataArray, xr.dot(m, x, dim=dim))
 
 
 def tidy_frame(
@@ -174,3 +176,18 @@ def tidy_frame(
     front = ["component", *[g for g in group_dims if g in out.columns]]
     rest = [c for c in out.columns if c not in front and c not in ("value", "share")]
     return out[[*front, *rest, "value", "share"]]
+
+
+def xlog(x: xr.DataArray) -> xr.DataArray:
+    """Natural log of a DataArray (typed wrapper; lazy on dask)."""
+    return cast(xr.DataArray, np.log(x))
+
+
+def xsqrt(x: xr.DataArray) -> xr.DataArray:
+    """Square root of a DataArray (typed wrapper; lazy on dask)."""
+    return cast(xr.DataArray, np.sqrt(x))
+
+
+def xwhere(cond: xr.DataArray, a: Any, b: Any) -> xr.DataArray:
+    """``xr.where`` with a typed result."""
+    return cast(xr.DataArray, xr.where(cond, a, b))  # type: ignore[no-untyped-call]

@@ -20,6 +20,7 @@ import pandas as pd
 
 from countyeconomy.errors import DataNotFoundError
 from countyeconomy.registry._checks import check_year
+from countyeconomy.registry._names import strip_suffix
 from countyeconomy.registry._warnings import UnmatchedCodesWarning
 
 if TYPE_CHECKING:
@@ -96,11 +97,23 @@ def _one_to_one_neighbours(reg: Registry, rid: int) -> list[int]:
     return found
 
 
+def _name_index(cpca: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(province digits, name without suffix) -> code, for names unique within a province."""
+    county = cpca[~cpca.index.str.endswith("00")]
+    keys = pd.Series(
+        list(zip(county.index.str.slice(0, 2), county["name"].map(strip_suffix), strict=True)),
+        index=county.index,
+    )
+    unique = keys[~keys.duplicated(keep=False)]
+    return {key: str(code) for code, key in unique.items()}
+
+
 def county_coordinates(reg: Registry, year: int) -> CountyCoordinates:
     """Longitude and latitude of the county seats of the county-level units in use in ``year``.
 
     A code absent from the bundled table borrows the coordinates of a code it was renamed from or
-    to (one-to-one, e.g. 临安市 330185 and 临安区 330112 share a seat); codes still without
+    to (one-to-one, e.g. 临安市 330185 and 临安区 330112 share a seat), else of a unit with the
+    same name up to its suffix in the same province (永年区 takes 永年县's); codes still without
     coordinates are listed in ``missing`` and announced with :class:`UnmatchedCodesWarning`.
 
     Examples
@@ -114,13 +127,14 @@ def county_coordinates(reg: Registry, year: int) -> CountyCoordinates:
     counties = reg.counties(y)[["code", "name"]]
     cpca = read_cpca_table().set_index("code")
     via = counties["code"].where(counties["code"].isin(cpca.index))
+    by_name = _name_index(cpca)
     for i in via.index[via.isna()]:
-        rid = reg.tables.record_at(str(counties.at[i, "code"]), y)
-        for other in _one_to_one_neighbours(reg, rid) if rid is not None else []:
-            code = str(reg.tables.records.at[other, "code"])
-            if code in cpca.index:
-                via.at[i] = code
-                break
+        code = str(counties.at[i, "code"])
+        rid = reg.tables.record_at(code, y)
+        others = [reg.tables.codes[r] for r in _one_to_one_neighbours(reg, rid)] if rid else []
+        found = next((c for c in others if c in cpca.index), None)
+        key = (code[:2], strip_suffix(str(counties.at[i, "name"])))
+        via.at[i] = found if found is not None else by_name.get(key)
     table = counties.assign(
         lon=via.map(cpca["lon"]).astype("float64"),
         lat=via.map(cpca["lat"]).astype("float64"),
@@ -133,6 +147,6 @@ def county_coordinates(reg: Registry, year: int) -> CountyCoordinates:
             f"{CPCA_SOURCE}: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}; "
             "they are NaN and listed in .missing.",
             UnmatchedCodesWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return CountyCoordinates(table=table.reset_index(drop=True), missing=missing, year=y)

@@ -12,22 +12,13 @@ from countyeconomy.datasets._areacodes import AREACODES_RESULT, read_areacodes
 from countyeconomy.datasets._fetch import data_path
 from countyeconomy.errors import RegistryError
 from countyeconomy.registry._checks import check_code, check_year
+from countyeconomy.registry._names import strip_suffix
 from countyeconomy.registry._tables import RegistryTables, build_tables
 
 if TYPE_CHECKING:
     from countyeconomy.registry._coordinates import CountyCoordinates
 
-__all__ = ["CodeRecord", "Registry", "strip_suffix"]
-
-_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "县", "市", "区", "旗")
-
-
-def strip_suffix(name: str) -> str:
-    """``name`` without one trailing county-type suffix (县, 市, 区, 自治县, 旗, ...)."""
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
+__all__ = ["CodeRecord", "Registry"]
 
 
 @dataclass(frozen=True)
@@ -121,9 +112,7 @@ class Registry:
             raise RegistryError(f"code {text} is not in use in {year}; {valid}.")
         return self._record(rid)
 
-    def find(
-        self, name: str, year: int | None = None, province: str | None = None
-    ) -> CodeRecord:
+    def find(self, name: str, year: int | None = None, province: str | None = None) -> CodeRecord:
         """The one record called ``name`` (exactly, else ignoring 县/市/区/自治县/旗... suffixes).
 
         ``year`` keeps records in use that year; ``province`` keeps records whose province name
@@ -232,4 +221,3 @@ class Registry:
 def _load_cached(path: str) -> Registry:
     del path  # the key: a different mirror gives a different cache entry
     return Registry(build_tables(read_areacodes()))
-

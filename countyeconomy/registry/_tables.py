@@ -32,13 +32,15 @@ class RegistryTables:
     predecessors: dict[int, tuple[int, ...]]
     transfers_out: dict[int, tuple[tuple[int, int], ...]]
     transfers_in: dict[int, tuple[tuple[int, int], ...]]
+    codes: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    is_county: tuple[bool, ...]
 
     def record_at(self, code: str, year: int) -> int | None:
         """Id of the record with ``code`` valid in ``year``, if any."""
-        starts = self.records["start"].to_numpy()
-        ends = self.records["end"].to_numpy()
         for rid in self.by_code.get(code, ()):
-            if starts[rid] <= year < ends[rid]:
+            if self.starts[rid] <= year < self.ends[rid]:
                 return rid
         return None
 
@@ -93,7 +95,12 @@ def build_tables(records: pd.DataFrame) -> RegistryTables:
     trans = edges[edges["kind"] == "transfer"]
     pairs = list(zip(succ["from_rid"].tolist(), succ["to_rid"].tolist(), strict=True))
     dated = list(
-        zip(trans["from_rid"].tolist(), trans["year"].tolist(), trans["to_rid"].tolist(), strict=True)
+        zip(
+            trans["from_rid"].tolist(),
+            trans["year"].tolist(),
+            trans["to_rid"].tolist(),
+            strict=True,
+        )
     )
     return RegistryTables(
         records=records,
@@ -103,4 +110,8 @@ def build_tables(records: pd.DataFrame) -> RegistryTables:
         predecessors=_group([(b, a) for a, b in pairs]),
         transfers_out=_group_dated(dated),
         transfers_in=_group_dated([(b, y, a) for a, y, b in dated]),
+        codes=tuple(records["code"].astype(str)),
+        starts=tuple(int(v) for v in records["start"]),
+        ends=tuple(int(v) for v in records["end"]),
+        is_county=tuple(bool(v) for v in records["level"] == "county"),
     )

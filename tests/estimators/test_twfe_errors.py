@@ -35,7 +35,7 @@ def test_duplicate_keys(df: pd.DataFrame) -> None:
 
 
 def test_unknown_column_lists_columns(df: pd.DataFrame) -> None:
-    with pytest.raises(FormulaError, match="unknown column 'x9'.*the data has columns"):
+    with pytest.raises(FormulaError, match=r"unknown column 'x9'.*the data has columns"):
         fit(df, "y ~ x1 + x9 | county + year")
     with pytest.raises(FormulaError, match="unknown column 'prefecture'"):
         fit(df, "y ~ x1 | county + prefecture")
@@ -54,7 +54,7 @@ def test_all_missing_outcome(df: pd.DataFrame) -> None:
 
 def test_regressor_absorbed_by_fixed_effects(df: pd.DataFrame) -> None:
     df = df.assign(prov_const=df["province"] * 1.5)
-    with pytest.raises(IdentificationError, match="prov_const.*no variation left after absorbing"):
+    with pytest.raises(IdentificationError, match=r"prov_const.*no variation left after absorbing"):
         fit(df, "y ~ x1 + prov_const | county + year")
 
 

@@ -43,7 +43,7 @@ def test_table_cells_follow_results(results: tuple[ce.estimators.TWFEResult, ...
 
 def test_keep_and_rename(results: tuple[ce.estimators.TWFEResult, ...]) -> None:
     t = ce.table(*results, keep=["policy"], rename={"policy": "E-commerce pilot"})
-    assert list(t.body.index)[0] == "E-commerce pilot" and len(t.body) == 2
+    assert next(iter(t.body.index)) == "E-commerce pilot" and len(t.body) == 2
 
 
 def test_coefplot_data_and_export(
@@ -60,5 +60,5 @@ def test_coefplot_data_and_export(
     svg = ce.report.save_chart(chart, tmp_path / "c.svg")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert svg.read_text().lstrip().startswith("<svg")
-    with pytest.raises(ce.errors.InvalidOptionError, match=".png or .svg"):
+    with pytest.raises(ce.errors.InvalidOptionError, match=r"\.png or \.svg"):
         ce.report.save_chart(chart, tmp_path / "c.pdf")
