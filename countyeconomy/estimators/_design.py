@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from formulaic import model_matrix
 
-from countyeconomy._typing import FloatArray
+from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import FormulaError, IdentificationError, RowsDroppedWarning, WeightsError
 from countyeconomy.estimators._formula import ParsedFormula, formula_columns
 from countyeconomy.linalg import Factor, cross, factorize, singleton_mask
@@ -29,11 +29,13 @@ _SIMPLE = re.compile(r"^[A-Za-z_][\w]*$")
 
 @dataclass(frozen=True)
 class ModelData:
-    """A DataFrame and the names of its panel keys (``None`` for a plain DataFrame)."""
+    """A DataFrame, the names of its panel keys (``None`` for a plain DataFrame), and the integer
+    codes of those keys when a :class:`Panel` has already computed them."""
 
     frame: pd.DataFrame
     county: str | None
     year: str | None
+    key_codes: dict[str, tuple[IntArray, int]] = field(default_factory=dict)
 
     def resolve(self, name: str) -> str:
         """Map the key aliases ``county`` and ``year`` to the panel's key columns."""
@@ -48,12 +50,15 @@ class ModelData:
 
 def as_model_data(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> ModelData:
     """Accept a :class:`Panel`, or a DataFrame with optional ``county=`` / ``year=`` keys."""
+    if isinstance(data, pd.DataFrame) and county is not None and year is not None:
+        data = Panel.from_frame(data, county=county, year=year)
     if isinstance(data, Panel):
-        return ModelData(data.frame, data.county, data.year)
+        codes: dict[str, tuple[IntArray, int]] = {}
+        if data.key_codes is not None:
+            c, n_c, y, n_y = data.key_codes
+            codes = {data.county: (c, n_c), data.year: (y, n_y)}
+        return ModelData(data.frame, data.county, data.year, codes)
     if isinstance(data, pd.DataFrame):
-        if county is not None and year is not None:
-            panel = Panel.from_frame(data, county=county, year=year)
-            return ModelData(panel.frame, county, year)
         return ModelData(data, county, year)
     raise FormulaError(
         f"data must be a countyeconomy.Panel or a pandas DataFrame, got {type(data).__name__}."
@@ -100,9 +105,19 @@ class Design:
     has_intercept: bool
 
 
-def columns_as_factor(frame: pd.DataFrame, columns: Sequence[str], rows: np.ndarray) -> Factor:
+def _column_factor(data: ModelData, column: str, rows: np.ndarray) -> Factor:
+    known = data.key_codes.get(column)
+    if known is None:
+        return factorize(data.frame[column].to_numpy()[rows], name=column)
+    codes, n_levels = known
+    if len(rows) == len(codes):
+        return Factor(codes, n_levels, column)
+    return factorize(codes[rows], name=column)
+
+
+def columns_as_factor(data: ModelData, columns: Sequence[str], rows: np.ndarray) -> Factor:
     """A factor from one column or the interaction of several, on ``rows``."""
-    parts = [factorize(frame[c].to_numpy()[rows], name=c) for c in columns]
+    parts = [_column_factor(data, c, rows) for c in columns]
     out = parts[0]
     for p in parts[1:]:
         out = cross(out, p)
@@ -183,7 +198,9 @@ def build_design(
             dropped["zero weight"] = int(zero.sum())
             keep &= ~zero
     rows = np.flatnonzero(keep)
-    work = sub.iloc[rows].rename(columns=renamed) if renamed else sub.iloc[rows]
+    work = sub if len(rows) == len(sub) else sub.iloc[rows]
+    if renamed:
+        work = work.rename(columns=renamed)
     y_mat, _ = _matrix(parsed.outcome, work, intercept=False)
     absorb = bool(fe_cols)
     x, x_names = (
@@ -206,7 +223,7 @@ def build_design(
         rows, y_mat, x = rows[sel], y_mat[sel], x[sel]
         if endog is not None and z is not None:
             endog, z = endog[sel], z[sel]
-    fes = tuple(columns_as_factor(frame, cols, rows) for cols in fe_cols)
+    fes = tuple(columns_as_factor(data, cols, rows) for cols in fe_cols)
     if drop_singletons and fes:
         single = singleton_mask(list(fes))
         if single.any():
@@ -215,7 +232,7 @@ def build_design(
             rows, y_mat, x = rows[ok], y_mat[ok], x[ok]
             if endog is not None and z is not None:
                 endog, z = endog[ok], z[ok]
-            fes = tuple(columns_as_factor(frame, cols, rows) for cols in fe_cols)
+            fes = tuple(columns_as_factor(data, cols, rows) for cols in fe_cols)
     if len(rows) == 0:
         raise IdentificationError(f"no usable rows left for {parsed.text!r} ({dropped}).")
     _announce(dropped, n_input)

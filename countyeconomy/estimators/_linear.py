@@ -75,13 +75,17 @@ def _cluster_factors(state: LinearState, spec: VcovSpec) -> list[Factor] | None:
                     f"cluster variable {name!r} is not a column; the data has "
                     f"{list(data.frame.columns)[:20]}."
                 )
+            same = [fe for fe in state.fixed_effects if fe.name == col]
+            if same:  # a fixed-effect column: already coded on the estimation rows
+                out.append(Factor(same[0].codes, same[0].n_levels, name))
+                continue
             values = data.frame[col].to_numpy()[state.rows]
             if pd.isna(values).any():
                 raise IdentificationError(
                     f"cluster variable {name!r} is missing in {int(pd.isna(values).sum())} "
                     "estimation row(s); fill it or drop those rows before fitting."
                 )
-            f = columns_as_factor(data.frame, [col], state.rows)
+            f = columns_as_factor(data, [col], state.rows)
             out.append(Factor(f.codes, f.n_levels, name))
         return out
     if isinstance(spec, DriscollKraay):

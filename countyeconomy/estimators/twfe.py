@@ -33,12 +33,17 @@ class TWFEResult(LinearResultBase):
 
 def absorbed_columns(x: FloatArray, xd: FloatArray, w: FloatArray | None) -> np.ndarray:
     """Indices of columns with (almost) no variation left after demeaning."""
-    ww = np.ones(len(x)) if w is None else w
-    mean = (ww @ x) / ww.sum()
-    before = ww @ (x - mean) ** 2
-    after = ww @ xd**2
-    scale = np.maximum(before, ww @ x**2)
-    return np.flatnonzero(after <= ABSORBED_TOL * np.maximum(scale, 1e-300))
+    gone = []
+    total = float(len(x)) if w is None else float(w.sum())
+    for j in range(x.shape[1]):
+        xj, dj = x[:, j], xd[:, j]
+        wx = xj if w is None else w * xj
+        s1, s2 = float(wx.sum()), float(wx @ xj)
+        before = max(s2 - s1 * s1 / total, 0.0)
+        after = float(dj @ dj) if w is None else float((w * dj) @ dj)
+        if after <= ABSORBED_TOL * max(before, s2, 1e-300):
+            gone.append(j)
+    return np.asarray(gone, dtype=np.intp)
 
 
 def _r2(
@@ -56,7 +61,9 @@ def _r2(
 
 def fit_design(design: Design, names_for_errors: str) -> tuple[FloatArray, FloatArray, str]:
     """Demean ``[y, X]`` on the design's fixed effects; error on absorbed regressors."""
-    stacked = np.column_stack([design.y, design.x])
+    stacked = np.empty((len(design.y), 1 + design.x.shape[1]), order="F")
+    stacked[:, 0] = design.y
+    stacked[:, 1:] = design.x
     dm = demean(stacked, list(design.fixed_effects), design.weights)
     if not dm.converged:
         warnings.warn(

@@ -83,8 +83,11 @@ class VcovResult:
 
 def is_nested(inner: Factor, outer: Factor) -> bool:
     """True when every level of ``inner`` lies within a single level of ``outer``."""
-    pair = cross(inner, outer)
-    return pair.n_levels == inner.n_levels
+    if inner.codes is outer.codes:
+        return True
+    seen = np.empty(inner.n_levels, dtype=np.intp)
+    seen[inner.codes] = outer.codes  # one outer level per inner level, if nested
+    return bool(np.array_equal(seen[inner.codes], outer.codes))
 
 
 def _fe_df(fes: tuple[Factor, ...]) -> int:

@@ -67,22 +67,50 @@ def _level_weights(f: Factor, w: FloatArray | None) -> FloatArray:
 
 def _project_out(r: FloatArray, f: Factor, w: FloatArray | None, wsum: FloatArray) -> None:
     """In place: ``r -= weighted group mean of r`` for factor ``f``."""
-    rw = r if w is None else r * w[:, None]
-    means = _group_sums(rw, f.codes, f.n_levels)
-    np.divide(means, wsum[:, None], out=means, where=wsum[:, None] > 0)
-    r -= means[f.codes]
+    inv = np.divide(1.0, wsum, out=np.zeros_like(wsum), where=wsum > 0)
+    for j in range(r.shape[1]):
+        col = r[:, j]
+        sums = np.bincount(f.codes, weights=col if w is None else w * col, minlength=f.n_levels)
+        col -= (sums * inv)[f.codes]
 
 
 def demean_balanced_twoway(x: FloatArray, a: Factor, b: Factor) -> FloatArray:
     """Closed form for a balanced, unweighted two-way layout: ``x - xbar_a - xbar_b + xbar``.
 
-    The caller guarantees every (a, b) cell appears exactly once.
+    The caller guarantees every (a, b) cell appears exactly once. When the rows are sorted by
+    ``a`` then ``b`` (as in a :class:`~countyeconomy.Panel`) the means are taken on a reshaped view,
+    without scatter or gather passes.
     """
+    n_a, n_b = a.n_levels, b.n_levels
+    if _is_sorted_grid(a, b):
+        out = np.empty(x.shape, order="F")
+        for j in range(x.shape[1]):
+            grid = np.ascontiguousarray(x[:, j]).reshape(n_a, n_b)
+            row = grid.mean(axis=1)
+            col = grid.mean(axis=0) - row.mean()
+            target = out[:, j].reshape(n_a, n_b)
+            np.subtract(grid, row[:, None], out=target)
+            target -= col[None, :]
+        return out
     ma = _group_sums(x, a.codes, a.n_levels) / b.n_levels
     mb = _group_sums(x, b.codes, b.n_levels) / a.n_levels
     grand = x.mean(axis=0)
     out: FloatArray = x - ma[a.codes] - mb[b.codes] + grand
     return out
+
+
+def _is_sorted_grid(a: Factor, b: Factor) -> bool:
+    """Rows are ``(0,0), (0,1), ..., (n_a-1, n_b-1)`` in order."""
+    n_a, n_b = a.n_levels, b.n_levels
+    if len(a.codes) != n_a * n_b:
+        return False
+    ga, gb = a.codes.reshape(n_a, n_b), b.codes.reshape(n_a, n_b)
+    return bool(
+        np.array_equal(ga[:, 0], np.arange(n_a))
+        and np.array_equal(gb[0], np.arange(n_b))
+        and (ga == ga[:, :1]).all()
+        and (gb == gb[:1]).all()
+    )
 
 
 def _is_balanced(a: Factor, b: Factor) -> bool:
@@ -97,18 +125,35 @@ def _demean_schur(x: FloatArray, a: Factor, b: Factor, w: FloatArray | None) -> 
     """Exact two-way demeaning with a small factor ``b`` (see module docstring)."""
     wa = _level_weights(a, w)
     wb = _level_weights(b, w)
-    ones = np.ones(len(a.codes)) if w is None else w
-    c = sp.csr_matrix((ones, (a.codes, b.codes)), shape=(a.n_levels, b.n_levels))
     inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
-    gram = np.diag(wb) - (c.T @ sp.diags(inv_wa) @ c).toarray()
+    c: FloatArray | sp.csr_matrix
+    if a.n_levels * b.n_levels <= 4 * len(a.codes) + 1_000_000:
+        # dense |A| x |B| cell weights: small when B is small (e.g. counties x years)
+        cell = a.codes.astype(np.int64) * b.n_levels + b.codes
+        c = np.bincount(cell, weights=w, minlength=a.n_levels * b.n_levels).reshape(
+            a.n_levels, b.n_levels
+        )
+        gram = np.diag(wb) - (c * inv_wa[:, None]).T @ c
+    else:
+        ones = np.ones(len(a.codes)) if w is None else w
+        c = sp.csr_matrix((ones, (a.codes, b.codes)), shape=(a.n_levels, b.n_levels))
+        gram = np.diag(wb) - (c.T @ sp.diags(inv_wa) @ c).toarray()
     xw = x if w is None else x * w[:, None]
     sa = _group_sums(xw, a.codes, a.n_levels)
     sb = _group_sums(xw, b.codes, b.n_levels)
     mean_a = sa * inv_wa[:, None]
-    rhs = sb - c.T @ mean_a
+    k = x.shape[1]
+    # matrix-vector products column by column: faster than a tall-skinny matmul
+    rhs = sb - np.column_stack([c.T @ mean_a[:, j] for j in range(k)])
     lam = np.linalg.lstsq(gram, rhs, rcond=None)[0]
-    c_lam = (c @ lam) * inv_wa[:, None]
-    out: FloatArray = x - mean_a[a.codes] - lam[b.codes] + c_lam[a.codes]
+    c_lam = np.column_stack([c @ lam[:, j] for j in range(k)]) * inv_wa[:, None]
+    off_a = np.ascontiguousarray((mean_a - c_lam).T)
+    off_b = np.ascontiguousarray(lam.T)
+    out: FloatArray = np.empty(x.shape, order="F")
+    for j in range(x.shape[1]):
+        col = out[:, j]
+        np.subtract(x[:, j], off_a[j][a.codes], out=col)
+        col -= off_b[j][b.codes]
     return out
 
 
@@ -186,7 +231,8 @@ def demean(
     [-0.5, 0.5, -1.0, 1.0]
     """
     arr = np.asarray(x, dtype=float)
-    two_d = arr.reshape(len(arr), -1)
+    # column-major: every column is contiguous for the per-column passes below
+    two_d = np.asfortranarray(arr.reshape(len(arr), -1))
     w = None if weights is None else np.asarray(weights, dtype=float)
     if not factors:
         return DemeanResult(two_d.copy(), "none", 0, True)
@@ -197,7 +243,7 @@ def demean(
             return DemeanResult(out, "one-way", 0, True)
         if len(factors) == 2:
             a, b = sorted(factors, key=lambda f: -f.n_levels)
-            if w is None and _is_balanced(a, b):
+            if w is None and (_is_sorted_grid(a, b) or _is_balanced(a, b)):
                 return DemeanResult(demean_balanced_twoway(two_d, a, b), "balanced", 0, True)
             if b.n_levels <= SCHUR_MAX_LEVELS:
                 return DemeanResult(_demean_schur(two_d, a, b, w), "schur", 0, True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from countyeconomy._codes import dense_int_codes
 from countyeconomy._typing import IntArray
 
 __all__ = ["Factor", "cross", "factorize", "singleton_mask"]
@@ -40,10 +41,16 @@ class Factor:
 
 
 def factorize(values: object, name: str = "") -> Factor:
-    """Code any 1-D array-like as a :class:`Factor` (first-appearance order)."""
-    codes, uniques = pd.factorize(
-        pd.Series(values) if not isinstance(values, pd.Series) else values
-    )
+    """Code any 1-D array-like as a :class:`Factor`.
+
+    Integers in a compact range are coded in value order in one counting pass (no hashing);
+    other values are coded by :func:`pandas.factorize` in order of first appearance.
+    """
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    dense = dense_int_codes(arr)
+    if dense is not None:
+        return Factor(dense[0], dense[1], name)
+    codes, uniques = pd.factorize(arr)
     if (codes < 0).any():
         # missing keys are handled by the caller; keep a clear failure if they slip through
         raise ValueError(f"factor {name!r} has missing values")
@@ -65,16 +72,18 @@ def singleton_mask(factors: list[Factor]) -> np.ndarray:
     if not factors:
         return np.zeros(0, dtype=bool)
     n = len(factors[0].codes)
-    drop = np.zeros(n, dtype=bool)
+    drop: np.ndarray | None = None
+    keep = np.ones(n, dtype=bool)
     while True:
         changed = False
-        keep = ~drop
         for f in factors:
-            counts = np.bincount(f.codes[keep], minlength=f.n_levels)
+            counts = np.bincount(f.codes if drop is None else f.codes[keep], minlength=f.n_levels)
+            if not (counts == 1).any():
+                continue
             single = (counts[f.codes] == 1) & keep
             if single.any():
-                drop |= single
+                drop = single if drop is None else drop | single
                 keep = ~drop
                 changed = True
         if not changed:
-            return drop
+            return np.zeros(n, dtype=bool) if drop is None else drop

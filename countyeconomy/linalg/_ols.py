@@ -92,8 +92,9 @@ def ols(
     xtx = xw.T @ x
     dropped = collinear_columns(xtx, tol)
     kept = np.setdiff1d(np.arange(x.shape[1]), dropped).astype(np.intp)
+    xk = x if len(kept) == x.shape[1] else x[:, kept]
     xtx_k = xtx[np.ix_(kept, kept)]
-    xty = xw[:, kept].T @ y
+    xty = (xk.T @ y) if weights is None else (xk.T @ (weights * y))
     if len(kept):
         cho = scipy.linalg.cho_factor(xtx_k)
         params = scipy.linalg.cho_solve(cho, xty)
@@ -101,5 +102,5 @@ def ols(
     else:
         params = np.zeros(0)
         bread = np.zeros((0, 0))
-    resid = y - x[:, kept] @ params
+    resid = y - xk @ params
     return OLSFit(np.asarray(params), kept, dropped, np.asarray(bread), resid)

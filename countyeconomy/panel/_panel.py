@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from countyeconomy._codes import sorted_codes
+from countyeconomy._typing import IntArray
 from countyeconomy.errors import PanelStructureError, RowsDroppedWarning
 from countyeconomy.panel._timing import cohort_from_treatment, event_time_from_cohort
 from countyeconomy.panel._validate import check_columns, coerce_year, describe_values
@@ -21,6 +23,10 @@ __all__ = ["Panel"]
 _OBSERVED = "_observed"
 _DTYPES_ATTR = "countyeconomy_dtypes"
 _KEYS_ATTR = "countyeconomy_keys"
+
+
+def _py(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -45,6 +51,10 @@ class Panel:
     frame: pd.DataFrame
     county: str
     year: str
+    key_codes: tuple[IntArray, int, IntArray, int] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """County codes, number of counties, year codes, number of years (sorted value order)."""
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -65,24 +75,37 @@ class Panel:
         check_columns(df, [county, year], what="key column")
         if county == year:
             raise PanelStructureError("county and year must be two different columns.")
-        out = df.reset_index(drop=True).copy()
+        # pandas copy-on-write: this never shares writes with the caller's frame
+        out = df.reset_index(drop=True)
         if out[county].isna().any():
             rows = out.index[out[county].isna()].tolist()
             raise PanelStructureError(
                 f"county column {county!r} has {len(rows)} missing value(s) at rows "
                 f"{describe_values(rows)}; every row needs a county."
             )
-        out[year] = coerce_year(out[year], year)
-        dup = out.duplicated([county, year], keep=False)
-        if dup.any():
-            pairs = list(out.loc[dup, [county, year]].drop_duplicates().itertuples(index=False))
-            raise PanelStructureError(
-                f"{int(dup.sum())} rows share a (county, year) key, for example "
-                f"{describe_values([tuple(p) for p in pairs])}; each county may appear once a year. "
-                "Aggregate or drop the duplicates first."
-            )
-        out = out.sort_values([county, year], kind="mergesort").reset_index(drop=True)
-        return cls(out, county, year)
+        years = coerce_year(out[year], year)
+        if years.dtype != out[year].dtype:
+            out = out.assign(**{year: years})
+        c_codes, n_c = sorted_codes(out[county])
+        y_codes, n_y = sorted_codes(years)
+        key = c_codes.astype(np.int64) * n_y + y_codes
+        if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
+            order = np.argsort(key, kind="stable")
+            key, c_codes, y_codes = key[order], c_codes[order], y_codes[order]
+            dup = np.zeros(len(key), dtype=bool)
+            same = key[1:] == key[:-1]
+            dup[1:] |= same
+            dup[:-1] |= same
+            if dup.any():
+                rows = out.iloc[order[dup]]
+                pairs = list(rows[[county, year]].drop_duplicates().itertuples(index=False))
+                raise PanelStructureError(
+                    f"{int(dup.sum())} rows share a (county, year) key, for example "
+                    f"{describe_values([tuple(_py(v) for v in p) for p in pairs])}; each county may appear once "
+                    "a year. Aggregate or drop the duplicates first."
+                )
+            out = out.take(order).reset_index(drop=True)
+        return cls(out, county, year, (c_codes, n_c, y_codes, n_y))
 
     @classmethod
     def from_xarray(
@@ -199,7 +222,7 @@ class Panel:
         """A new Panel with extra or replaced data columns (keys cannot be replaced)."""
         if self.county in columns or self.year in columns:
             raise PanelStructureError("assign() cannot replace the county or year key columns.")
-        return Panel(self.frame.assign(**columns), self.county, self.year)
+        return Panel(self.frame.assign(**columns), self.county, self.year, self.key_codes)
 
     # ------------------------------------------------------------------ within-county operators
     def shift(self, name: str, periods: int) -> pd.Series:
