@@ -8,13 +8,14 @@ inside the dask graph, and numpy kernels applied over one core dimension with
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from countyeconomy._typing import FloatArray
+from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import DimensionError, WeightsError
 from countyeconomy.indicators._common import (
     apply_zero_policy,
@@ -25,9 +26,9 @@ from countyeconomy.indicators._common import (
 )
 
 __all__ = [
+    "Groups",
     "group_codes",
-    "group_sum",
-    "membership",
+    "make_groups",
     "over_core",
     "prepare",
     "tidy_frame",
@@ -143,23 +144,57 @@ def weighted_gini_kernel(y: FloatArray, w: FloatArray | None = None) -> FloatArr
     return np.where(nan, np.nan, out)
 
 
-def membership(codes: xr.DataArray, dim: str, group_dim: str) -> xr.DataArray:
-    """One-hot matrix (group_dim x dim) of group membership, for lazy group sums with ``xr.dot``."""
-    labels = np.asarray(pd.unique(pd.Series(codes.values)))
-    try:
-        labels = np.sort(labels)
-    except TypeError:
-        pass
-    onehot = (codes.values[None, :] == labels[:, None]).astype(float)
-    coords: dict[Hashable, Any] = {group_dim: labels}
-    if dim in codes.coords:
-        coords[dim] = codes[dim].values
-    return xr.DataArray(onehot, dims=(group_dim, dim), coords=coords)
+def _bincount_kernel(x: FloatArray, codes: IntArray, k: int) -> FloatArray:
+    """Sum the last axis of ``x`` by group code: (..., n) -> (..., k); NaN stays in its group."""
+    batch = x.shape[:-1]
+    flat = x.reshape(-1, x.shape[-1])
+    rows = flat.shape[0]
+    index = (codes[None, :] + k * np.arange(rows)[:, None]).ravel()
+    out = np.bincount(index, weights=flat.ravel(), minlength=rows * k)
+    return out.reshape((*batch, k))
 
 
-def group_sum(m: xr.DataArray, x: xr.DataArray, dim: str) -> xr.DataArray:
-    """Sum ``x`` over ``dim`` within each group of the membership matrix ``m`` (lazy)."""
-    return cast(xr.DataArray, xr.dot(m, x, dim=dim))
+@dataclass(frozen=True)
+class Groups:
+    """Integer group codes of the units along ``dim``; labels are sorted where sortable.
+
+    ``sum`` and ``expand`` are lazy and O(n) in memory (no one-hot matrix).
+    """
+
+    codes: IntArray
+    labels: np.ndarray
+    dim: str
+
+    @property
+    def k(self) -> int:
+        """Number of groups."""
+        return int(self.labels.size)
+
+    def sum(self, x: xr.DataArray, group_dim: str = "group") -> xr.DataArray:
+        """Sum ``x`` over ``dim`` within each group; the result has dim ``group_dim``."""
+        out = xr.apply_ufunc(
+            _bincount_kernel,
+            x,
+            input_core_dims=[[self.dim]],
+            output_core_dims=[[group_dim]],
+            dask="parallelized",
+            output_dtypes=[float],
+            kwargs={"codes": self.codes, "k": self.k},
+            dask_gufunc_kwargs={"allow_rechunk": True, "output_sizes": {group_dim: self.k}},
+        )
+        return cast(xr.DataArray, out).assign_coords({group_dim: self.labels})
+
+    def expand(self, g: xr.DataArray, group_dim: str = "group") -> xr.DataArray:
+        """Each unit's value of its group: dim ``group_dim`` replaced by ``dim``."""
+        idx = xr.DataArray(self.codes, dims=self.dim)
+        return g.isel({group_dim: idx}).drop_vars(group_dim, errors="ignore")
+
+
+def make_groups(groups: object, values: xr.DataArray, dim: str, name: str) -> Groups:
+    """Validated :class:`Groups` for ``values`` along ``dim`` (labels are read eagerly)."""
+    g = group_codes(groups, values, dim, name)
+    labels, codes = np.unique(np.asarray(g.values), return_inverse=True)
+    return Groups(codes=codes.astype(np.intp), labels=labels, dim=dim)
 
 
 def tidy_frame(

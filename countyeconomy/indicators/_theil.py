@@ -19,8 +19,7 @@ from countyeconomy.indicators._common import (
 )
 from countyeconomy.indicators._inequality_kernels import (
     group_codes,
-    group_sum,
-    membership,
+    make_groups,
     prepare,
     tidy_frame,
     xlog,
@@ -256,22 +255,20 @@ def theil_decomposition(
     """
     kind = check_option("kind", kind, TheilKind)  # type: ignore[assignment]
     y, w, _ = prepare(values, weights, dim, zero_policy)
-    codes = group_codes(groups, y, dim, "groups")
-    m = membership(codes, dim, "group")
-    m = m.assign_coords({dim: y[dim]}) if dim in y.coords else m
+    grp = make_groups(groups, y, dim, "groups")
     wy = w * y
     total_w, total_y = w.sum(dim, skipna=False), wy.sum(dim, skipna=False)
     mu = total_y / total_w
-    gw, gy = group_sum(m, w, dim), group_sum(m, wy, dim)
+    gw, gy = grp.sum(w), grp.sum(wy)
     mu_g = gy / gw
-    mu_unit = group_sum(m, mu_g, "group")  # each unit's group mean, dims as y
+    mu_unit = grp.expand(mu_g)  # each unit's group mean
     s_g, p_g = gy / total_y, gw / total_w
     if kind == "T":
-        contrib = group_sum(m, _xlogx_ratio(wy, w * mu_unit), dim) / total_y
+        contrib = grp.sum(_xlogx_ratio(wy, w * mu_unit)) / total_y
         between = (s_g * xlog(mu_g / mu)).sum("group")
         own = contrib / s_g
     else:
-        contrib = group_sum(m, w * xlog(mu_unit / y), dim) / total_w
+        contrib = grp.sum(w * xlog(mu_unit / y)) / total_w
         between = (p_g * xlog(mu / mu_g)).sum("group")
         own = contrib / p_g
     return TheilDecomposition(

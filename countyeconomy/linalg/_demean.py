@@ -83,15 +83,15 @@ def demean_balanced_twoway(x: FloatArray, a: Factor, b: Factor) -> FloatArray:
     """
     n_a, n_b = a.n_levels, b.n_levels
     if _is_sorted_grid(a, b):
-        out = np.empty(x.shape, order="F")
+        result: FloatArray = np.empty(x.shape, order="F")
         for j in range(x.shape[1]):
             grid = np.ascontiguousarray(x[:, j]).reshape(n_a, n_b)
             row = grid.mean(axis=1)
             col = grid.mean(axis=0) - row.mean()
-            target = out[:, j].reshape(n_a, n_b)
+            target = result[:, j].reshape(n_a, n_b)  # a view: the column is contiguous
             np.subtract(grid, row[:, None], out=target)
             target -= col[None, :]
-        return out
+        return result
     ma = _group_sums(x, a.codes, a.n_levels) / b.n_levels
     mb = _group_sums(x, b.codes, b.n_levels) / a.n_levels
     grand = x.mean(axis=0)

@@ -97,8 +97,8 @@ class Panel:
             dup[1:] |= same
             dup[:-1] |= same
             if dup.any():
-                rows = out.iloc[order[dup]]
-                pairs = list(rows[[county, year]].drop_duplicates().itertuples(index=False))
+                dup_rows = out.iloc[order[dup]]
+                pairs = list(dup_rows[[county, year]].drop_duplicates().itertuples(index=False))
                 raise PanelStructureError(
                     f"{int(dup.sum())} rows share a (county, year) key, for example "
                     f"{describe_values([tuple(_py(v) for v in p) for p in pairs])}; each county may appear once "

@@ -10,15 +10,13 @@ installed package without importing ``cpca`` itself.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from dataclasses import dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from countyeconomy.errors import DataNotFoundError
+from countyeconomy.datasets._county_list import CPCA_SOURCE, read_cpca_table
 from countyeconomy.registry._checks import check_year
 from countyeconomy.registry._names import strip_suffix
 from countyeconomy.registry._warnings import UnmatchedCodesWarning
@@ -26,36 +24,7 @@ from countyeconomy.registry._warnings import UnmatchedCodesWarning
 if TYPE_CHECKING:
     from countyeconomy.registry._registry import Registry
 
-__all__ = ["CPCA_SOURCE", "CountyCoordinates", "county_coordinates", "read_cpca_table"]
-
-CPCA_SOURCE = "cpca 0.5.5 (PyPI, MIT), cpca/resources/adcodes.csv; county list of about 2016"
-_PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
-
-
-@functools.lru_cache(maxsize=1)
-def read_cpca_table() -> pd.DataFrame:
-    """The bundled table: ``code`` (six digits), ``name``, ``lon``, ``lat``, every level.
-
-    Placeholder rows (``市辖区``, ``县``, ``省直辖县级行政区划``) are left out.
-    """
-    try:
-        dist = metadata.distribution("cpca")
-    except metadata.PackageNotFoundError as exc:
-        raise DataNotFoundError(
-            "county coordinates need the 'cpca' package: pip install cpca==0.5.5"
-        ) from exc
-    path = dist.locate_file("cpca/resources/adcodes.csv")
-    raw = pd.read_csv(str(path), dtype={"adcode": str, "name": str})
-    table = pd.DataFrame(
-        {
-            "code": raw["adcode"].str.slice(0, 6),
-            "name": raw["name"],
-            "lon": raw["longitude"].astype("float64"),
-            "lat": raw["latitude"].astype("float64"),
-        }
-    )
-    table = table[~table["name"].isin(_PLACEHOLDERS)]
-    return table.drop_duplicates("code").sort_values("code").reset_index(drop=True)
+__all__ = ["CountyCoordinates", "county_coordinates"]
 
 
 @dataclass(frozen=True)
