@@ -1,0 +1,68 @@
+"""One conformance suite over every estimator: the result protocol in ARCHITECTURE.md.
+
+Each case is a callable fitting an estimator on a small panel. Every estimator must: leave the input
+untouched, give identical numbers on a second call, return a frozen result whose ``to_frame()`` starts
+with the documented columns, render ``summary()`` as text/HTML/LaTeX, and raise a
+``CountyEconomyError`` naming a missing column."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import countyeconomy as ce
+from tests.estimators._sim import unbalanced_panel
+
+Fit = Callable[[pd.DataFrame, str], Any]
+
+CASES: dict[str, Fit] = {
+    "twfe": lambda df, y: ce.twfe(
+        df, f"{y} ~ x1 + x2 | county + year", county="county", year="year"
+    ),
+    "twfe_hc1": lambda df, y: ce.twfe(
+        df, f"{y} ~ x1 | county", county="county", year="year", vcov="hc1"
+    ),
+    "iv": lambda df, y: ce.iv(
+        df, f"{y} ~ x2 | county + year | x1 ~ w", county="county", year="year"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return unbalanced_panel(21, n_units=80, n_years=8)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_protocol(name: str, data: pd.DataFrame) -> None:
+    fit = CASES[name]
+    before = data.copy(deep=True)
+    res = fit(data, "y")
+    pd.testing.assert_frame_equal(data, before)
+    again = fit(data, "y")
+    np.testing.assert_array_equal(res.params.to_numpy(), again.params.to_numpy())
+    np.testing.assert_array_equal(res.std_errors.to_numpy(), again.std_errors.to_numpy())
+    frame = res.to_frame()
+    assert list(frame.columns[: len(ce.estimators.COLUMNS)]) == list(ce.estimators.COLUMNS)
+    ci = res.conf_int(0.95)
+    assert np.all(ci["ci_low"].to_numpy() <= ci["ci_high"].to_numpy())
+    summary = res.summary()
+    assert summary.as_text() and "<table" in summary.as_html() and summary.as_latex()
+    assert res._repr_html_()
+    assert res.info.nobs > 0
+    assert dataclasses.is_dataclass(res)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.info = None
+    chart = res.plot()
+    assert "$schema" in chart.to_dict()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_missing_column_is_named(name: str, data: pd.DataFrame) -> None:
+    with pytest.raises(ce.CountyEconomyError, match="not_there"):
+        CASES[name](data, "not_there")
