@@ -3,11 +3,12 @@
 The public API is re-exported here; see the docs site for worked notebooks.
 """
 
-from countyeconomy import datasets, errors, report
+from countyeconomy import datasets, errors, registry, report
 from countyeconomy.errors import CountyEconomyError
 from countyeconomy.estimators import iv, twfe
 from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
 from countyeconomy.panel import NEVER_TREATED, Panel
+from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
 from countyeconomy.report import coefplot, table
 
 __version__ = "0.1.0"
@@ -19,12 +20,16 @@ __all__ = [
     "Cluster",
     "CountyEconomyError",
     "DriscollKraay",
+    "HarmonisedPanel",
     "Panel",
+    "Registry",
     "__version__",
     "coefplot",
     "datasets",
     "errors",
+    "harmonise",
     "iv",
+    "registry",
     "report",
     "table",
     "twfe",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from countyeconomy.datasets import simulate_staggered_panel
+from countyeconomy.datasets import simulate_county_panel
 from countyeconomy.estimators import twfe
 from countyeconomy.inference import Cluster
 from countyeconomy.report import Section, coefplot, table, trend_chart, write_html_page
@@ -19,8 +19,9 @@ def run_demo(out_dir: str | Path = "build/demo", *, seed: int = 2024) -> Path:
 
     Returns the path of ``report.html``. Needs no download and no internet.
     """
-    sim = simulate_staggered_panel(seed=seed, n_counties=1200, effect=0.06, noise=0.05)
+    sim = simulate_county_panel(seed=seed)
     panel = sim.panel
+    att = sim.truth.simple
     formula = "log_rural_income ~ policy + log_gdp_pc | county + year"
     models = {
         "TWFE": twfe(panel, "log_rural_income ~ policy | county + year"),
@@ -35,7 +36,7 @@ def run_demo(out_dir: str | Path = "build/demo", *, seed: int = 2024) -> Path:
         *models.values(),
         model_names=list(models),
         keep=["policy"],
-        title=f"Policy effect (true ATT = {sim.att:.3f})",
+        title=f"Policy effect (true ATT = {att:.3f})",
     )
     frame = panel.to_frame()
     frame["batch"] = frame["first_treated"].map(lambda g: "never treated" if g == 0 else str(g))
@@ -54,10 +55,11 @@ def run_demo(out_dir: str | Path = "build/demo", *, seed: int = 2024) -> Path:
         Section(
             "Data",
             [
-                f"Simulated panel: {len(panel.counties)} counties x {len(panel.years)} years "
+                f"Simulated panel over the real county list: {len(panel.counties)} counties in "
+                f"{panel.frame['province'].nunique()} provinces x {len(panel.years)} years "
                 f"({panel.years.min()}-{panel.years.max()}), {n_treated} counties adopt the policy "
-                f"in batches {sorted(int(g) for g in sim.att_gt['cohort'].unique())}; the true average effect on "
-                f"treated county-years is {sim.att:.4f} log points.",
+                f"in batches {sorted(int(g) for g in sim.truth.att_gt['cohort'].unique())}; the true average effect on "
+                f"treated county-years is {att:.4f} log points.",
             ],
             charts=[trends],
         ),
@@ -73,7 +75,7 @@ def run_demo(out_dir: str | Path = "build/demo", *, seed: int = 2024) -> Path:
     sections.append(
         Section(
             "Estimates against the truth",
-            ["; ".join(f"{k}: {v:.4f}" for k, v in summary.items()) + f". Truth: {sim.att:.4f}."],
+            ["; ".join(f"{k}: {v:.4f}" for k, v in summary.items()) + f". Truth: {att:.4f}."],
         )
     )
     return write_html_page(

@@ -1,15 +1,29 @@
-"""Loaders for real public data, and the county-panel simulator."""
+"""Loaders for real public data, and the county-panel simulators."""
 
+from countyeconomy.datasets._census import load_china_census
+from countyeconomy.datasets._county_list import county_list
 from countyeconomy.datasets._fetch import DATA_DIR_ENV, DataFile, data_path
 from countyeconomy.datasets._mpdta import MPDTA, load_mpdta
 from countyeconomy.datasets._simulate import SimulatedPanel, simulate_staggered_panel
+from countyeconomy.datasets._simulate_county import (
+    CountySimConfig,
+    SimulatedCountyPanel,
+    TrueEffects,
+    simulate_county_panel,
+)
 
 __all__ = [
     "DATA_DIR_ENV",
     "MPDTA",
+    "CountySimConfig",
     "DataFile",
+    "SimulatedCountyPanel",
     "SimulatedPanel",
+    "TrueEffects",
+    "county_list",
     "data_path",
+    "load_china_census",
     "load_mpdta",
+    "simulate_county_panel",
     "simulate_staggered_panel",
 ]

@@ -39,7 +39,7 @@ class CodeRecord:
     status: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Registry:
     """Chinese administrative-division codes of county level and above, 1981-2024.
 
@@ -71,6 +71,13 @@ class Registry:
         Parsed tables are cached in-process, so later calls are immediate.
         """
         return _load_cached(str(data_path(AREACODES_RESULT)))
+
+    def __repr__(self) -> str:
+        recs = self.tables.records
+        return (
+            f"<Registry {len(recs)} code records, {int(recs['start'].min())}-"
+            f"{int(recs['end'].max()) - 1}; yescallop/areacodes (CC0-1.0)>"
+        )
 
     @property
     def records(self) -> pd.DataFrame:

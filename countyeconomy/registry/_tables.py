@@ -21,7 +21,7 @@ __all__ = ["RegistryTables", "build_tables"]
 _PART = re.compile(r"(\d{6})(?:\[(\d{4})\])?")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RegistryTables:
     """Parsed history. ``records`` is indexed by record id; the dicts map ids to ids."""
 
