@@ -3,7 +3,7 @@
 The public API is re-exported here; see the docs site for worked notebooks.
 """
 
-from countyeconomy import datasets, errors, registry, report
+from countyeconomy import datasets, errors, indicators, registry, report
 from countyeconomy.errors import CountyEconomyError
 from countyeconomy.estimators import iv, twfe
 from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
@@ -28,6 +28,7 @@ __all__ = [
     "datasets",
     "errors",
     "harmonise",
+    "indicators",
     "iv",
     "registry",
     "report",

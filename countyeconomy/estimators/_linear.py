@@ -4,7 +4,7 @@ covariance, and the result protocol (params, std_errors, conf_int, to_frame, sum
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -164,7 +164,12 @@ class LinearResultBase:
         """Tidy table: term, estimate, std_error, statistic, p_value, ci_low, ci_high."""
         return self.coefs.to_frame(level)
 
-    def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> LinearResultBase:
+    @property
+    def estimation_rows(self) -> np.ndarray:
+        """Positions (in the input data, sorted as the Panel) of the rows used in the fit."""
+        return self._state.rows.copy()
+
+    def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> Self:
         """A new result with another covariance (and optionally convention); this one is unchanged."""
         spec = resolve_vcov(vcov)
         convention = resolve_ssc(ssc if ssc is not None else self.info.ssc)

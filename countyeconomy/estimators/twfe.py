@@ -37,10 +37,14 @@ def absorbed_columns(x: FloatArray, xd: FloatArray, w: FloatArray | None) -> np.
     total = float(len(x)) if w is None else float(w.sum())
     for j in range(x.shape[1]):
         xj, dj = x[:, j], xd[:, j]
-        wx = xj if w is None else w * xj
-        s1, s2 = float(wx.sum()), float(wx @ xj)
+        if w is None:
+            s1, s2 = float(xj.sum()), float(np.einsum("i,i->", xj, xj))
+            after = float(np.einsum("i,i->", dj, dj))
+        else:
+            s1 = float(np.einsum("i,i->", w, xj))
+            s2 = float(np.einsum("i,i,i->", w, xj, xj))
+            after = float(np.einsum("i,i,i->", w, dj, dj))
         before = max(s2 - s1 * s1 / total, 0.0)
-        after = float(dj @ dj) if w is None else float((w * dj) @ dj)
         if after <= ABSORBED_TOL * max(before, s2, 1e-300):
             gone.append(j)
     return np.asarray(gone, dtype=np.intp)
@@ -49,11 +53,14 @@ def absorbed_columns(x: FloatArray, xd: FloatArray, w: FloatArray | None) -> np.
 def _r2(
     y: FloatArray, yd: FloatArray, resid: FloatArray, w: FloatArray | None
 ) -> tuple[float, float, float]:
-    ww = np.ones(len(y)) if w is None else w
-    rss = float(ww @ resid**2)
-    ybar = float(ww @ y / ww.sum())
-    tss = float(ww @ (y - ybar) ** 2)
-    wtss = float(ww @ yd**2)
+    def wdot(a: FloatArray, b: FloatArray) -> float:
+        return float(np.einsum("i,i->", a, b) if w is None else np.einsum("i,i,i->", w, a, b))
+
+    total = float(len(y)) if w is None else float(w.sum())
+    rss = wdot(resid, resid)
+    sy = float(y.sum()) if w is None else float(np.einsum("i,i->", w, y))
+    tss = wdot(y, y) - sy * sy / total
+    wtss = wdot(yd, yd)
     r2 = 1 - rss / tss if tss > 0 else float("nan")
     within = 1 - rss / wtss if wtss > 0 else float("nan")
     return r2, within, rss
@@ -154,7 +161,7 @@ def twfe(
             CountyEconomyWarning,
             stacklevel=2,
         )
-    xk = xd[:, fit.kept]
+    xk = xd if len(fit.kept) == xd.shape[1] else xd[:, fit.kept]
     state = LinearState(
         md, design.rows, xk, fit.residuals, design.weights, fit.bread, design.fixed_effects
     )

@@ -21,8 +21,40 @@ from countyeconomy.indicators.composite import (
     standardise,
     topsis,
 )
+
+# inequality and convergence
+from countyeconomy.indicators.convergence import (
+    BetaConvergence,
+    KernelDensity,
+    MarkovTransition,
+    PanelBetaConvergence,
+    beta_convergence,
+    conditional_beta_convergence,
+    kernel_density,
+    markov_transition,
+    sigma_convergence,
+)
+from countyeconomy.indicators.inequality import (
+    DagumDecomposition,
+    GiniSourceDecomposition,
+    NestedTheilDecomposition,
+    PopulationBasis,
+    TheilDecomposition,
+    coefficient_of_variation,
+    dagum_decomposition,
+    gini,
+    gini_source_decomposition,
+    grouped_gini,
+    nested_theil_decomposition,
+    theil,
+    theil_decomposition,
+    urban_rural_ratio,
+    urban_rural_theil,
+    williamson_index,
+)
 from countyeconomy.indicators.structure import (
     EllisonGlaeser,
+    ShiftShare,
     ellison_glaeser,
     ellison_glaeser_from_plants,
     hhi,
@@ -31,37 +63,58 @@ from countyeconomy.indicators.structure import (
     krugman_bilateral,
     location_quotient,
     rationalization,
+    shift_share,
     structure_upgrading,
 )
 
-# ---------------------------------------------------------------------------------------------
-# LEAD: add the inequality and convergence exports here, e.g.
-#   from countyeconomy.indicators.inequality import gini, theil, ...
-#   from countyeconomy.indicators.convergence import beta_convergence, sigma_convergence, ...
-# and extend __all__ below.
-# ---------------------------------------------------------------------------------------------
-
 __all__ = [
     "COUPLING_LEVELS",
+    "BetaConvergence",
     "CouplingCoordination",
+    "DagumDecomposition",
     "EllisonGlaeser",
     "EntropyWeights",
+    "GiniSourceDecomposition",
+    "KernelDensity",
+    "MarkovTransition",
+    "NestedTheilDecomposition",
+    "PanelBetaConvergence",
+    "PopulationBasis",
+    "ShiftShare",
+    "TheilDecomposition",
     "Topsis",
     "ValueCheckError",
     "ZeroPolicy",
+    "beta_convergence",
+    "coefficient_of_variation",
     "composite_index",
+    "conditional_beta_convergence",
     "coupling_coordination",
+    "dagum_decomposition",
     "ellison_glaeser",
     "ellison_glaeser_from_plants",
     "entropy_weights",
+    "gini",
+    "gini_source_decomposition",
+    "grouped_gini",
     "hhi",
     "industry_transfer",
+    "kernel_density",
     "krugman",
     "krugman_bilateral",
     "location_quotient",
+    "markov_transition",
+    "nested_theil_decomposition",
     "rationalization",
     "resilience",
+    "shift_share",
+    "sigma_convergence",
     "standardise",
     "structure_upgrading",
+    "theil",
+    "theil_decomposition",
     "topsis",
+    "urban_rural_ratio",
+    "urban_rural_theil",
+    "williamson_index",
 ]

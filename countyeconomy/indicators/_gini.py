@@ -35,6 +35,7 @@ def gini(
     dim: str = "county",
     correction: bool = False,
     zero_policy: ZeroPolicy = "raise",
+    skipna: bool = False,
 ) -> xr.DataArray | pd.Series[Any]:
     r"""Gini coefficient of ``values`` across ``dim``, optionally population-weighted.
 
@@ -49,7 +50,7 @@ def gini(
     Parameters
     ----------
     values : DataArray or pandas Series/DataFrame
-        Incomes with a dim ``dim``; missing values (NaN) are left out.
+        Incomes with a dim ``dim``.
     weights : optional
         Population over ``dim`` (and optionally other dims of ``values``); must not be missing.
     dim : str
@@ -58,6 +59,8 @@ def gini(
         Apply the small-sample factor :math:`n/(n-1)`.
     zero_policy : {"raise", "mask", "allow"}
         Zeros raise unless "mask" (leave them out) or "allow" (keep them). Negatives always raise.
+    skipna : bool
+        Missing values make the result NaN for that slice (default), or are left out if True.
 
     Examples
     --------
@@ -73,8 +76,8 @@ def gini(
     Lerman, R. I. & Yitzhaki, S. (1984). A note on the calculation and interpretation of the Gini
     index. *Economics Letters* 15, 363-368.
     """
-    y, w, from_pandas = prepare(values, weights, dim, zero_policy)
-    out = over_core(weighted_gini_kernel, y, w, dim=dim)
+    y, w, from_pandas, complete = prepare(values, weights, dim, zero_policy, skipna=skipna)
+    out = over_core(weighted_gini_kernel, y, w, dim=dim).where(complete)
     if correction:
         n = (w > 0).sum(dim)
         out = out * n / (n - 1)
@@ -101,6 +104,7 @@ def grouped_gini(
     *,
     dim: str = "group",
     zero_policy: ZeroPolicy = "raise",
+    skipna: bool = False,
 ) -> xr.DataArray | pd.Series[Any]:
     r"""Gini from grouped data (e.g. income quintiles) by the Lorenz-curve trapezoid rule.
 
@@ -130,8 +134,10 @@ def grouped_gini(
     ----------
     Cowell, F. A. (2011). *Measuring Inequality*, 3rd ed., Oxford University Press, ch. 5.
     """
-    m, w, from_pandas = prepare(mean_income, population, dim, zero_policy, name="mean_income")
-    out = over_core(_trapezoid_kernel, m, w, dim=dim).rename("gini")
+    m, w, from_pandas, complete = prepare(
+        mean_income, population, dim, zero_policy, skipna=skipna, name="mean_income"
+    )
+    out = over_core(_trapezoid_kernel, m, w, dim=dim).where(complete).rename("gini")
     return restore(out, from_pandas)
 
 
@@ -214,6 +220,7 @@ def gini_source_decomposition(
     dim: str = "county",
     source_dim: str = "source",
     zero_policy: ZeroPolicy = "raise",
+    skipna: bool = False,
 ) -> GiniSourceDecomposition:
     r"""Lerman-Yitzhaki (1985) decomposition of the Gini of total income by income source.
 
@@ -243,7 +250,9 @@ def gini_source_decomposition(
     x, _ = as_dataarray(sources, name="sources")
     require_dims(x, [dim, source_dim], name="sources")
     x = check_nonnegative(x.astype(float), name="sources")
-    y, w, _ = prepare(x.sum(source_dim, skipna=False), weights, dim, zero_policy, name="total")
+    y, w, _, complete = prepare(
+        x.sum(source_dim, skipna=False), weights, dim, zero_policy, skipna=skipna, name="total"
+    )
     x = x.where(w > 0, 0.0)
     g, parts = xr.apply_ufunc(
         _source_kernel,
@@ -256,6 +265,7 @@ def gini_source_decomposition(
         output_dtypes=[float, float],
         dask_gufunc_kwargs={"allow_rechunk": True, "output_sizes": {"_stat": 3}},
     )
+    g, parts = g.where(complete), parts.where(complete)
     share, g_k, conc = (parts.isel(_stat=i, drop=True) for i in range(3))
     contribution = share * conc
     return GiniSourceDecomposition(

@@ -42,17 +42,22 @@ def prepare(
     dim: str,
     zero_policy: str,
     *,
+    skipna: bool,
     name: str = "values",
-) -> tuple[xr.DataArray, xr.DataArray, bool]:
-    """Validated ``(y, w, from_pandas)`` with missing units given weight 0 (and y set to 1).
+) -> tuple[xr.DataArray, xr.DataArray, bool, xr.DataArray]:
+    """Validated ``(y, w, from_pandas, complete)``; units left out get weight 0 (and y = 1).
 
     ``y`` is checked lazily for zeros and negatives (``zero_policy``), ``w`` for negative, infinite
-    and missing weights; ``w`` has ``y``'s shape. A unit whose value is missing (NaN, or a zero
-    under ``zero_policy="mask"``) is left out of the reduction: its weight becomes 0.
+    and missing weights; ``w`` has ``y``'s shape. Zeros masked by ``zero_policy="mask"`` are left
+    out. Missing values (NaN) are left out too, but unless ``skipna`` the boolean ``complete``
+    (``dim`` reduced) is False wherever one occurred: callers return NaN there, so a missing county
+    never silently changes the sample.
     """
     y, from_pandas = as_dataarray(values, name=name)
     require_dims(y, [dim], name=name, hint="Pass dim= naming the axis to measure across.")
-    y = apply_zero_policy(y.astype(float), zero_policy, name=name)
+    y = y.astype(float)
+    complete = y.notnull().all(dim) | skipna
+    y = apply_zero_policy(y, zero_policy, name=name)
     if weights is None:
         w = xr.ones_like(y)
     else:
@@ -67,7 +72,7 @@ def prepare(
         )
         w = w.broadcast_like(y)
     present = y.notnull()
-    return y.where(present, 1.0), w.where(present, 0.0), from_pandas
+    return y.where(present, 1.0), w.where(present, 0.0), from_pandas, complete
 
 
 def group_codes(groups: object, values: xr.DataArray, dim: str, name: str) -> xr.DataArray:
@@ -186,8 +191,17 @@ class Groups:
 
     def expand(self, g: xr.DataArray, group_dim: str = "group") -> xr.DataArray:
         """Each unit's value of its group: dim ``group_dim`` replaced by ``dim``."""
-        idx = xr.DataArray(self.codes, dims=self.dim)
-        return g.isel({group_dim: idx}).drop_vars(group_dim, errors="ignore")
+        out = xr.apply_ufunc(
+            np.take,
+            g,
+            input_core_dims=[[group_dim]],
+            output_core_dims=[[self.dim]],
+            dask="parallelized",
+            output_dtypes=[float],
+            kwargs={"indices": self.codes, "axis": -1},
+            dask_gufunc_kwargs={"output_sizes": {self.dim: self.codes.size}},
+        )
+        return cast(xr.DataArray, out).drop_vars(group_dim, errors="ignore")
 
 
 def make_groups(groups: object, values: xr.DataArray, dim: str, name: str) -> Groups:

@@ -59,6 +59,7 @@ def theil(
     dim: str = "county",
     kind: TheilKind = "T",
     zero_policy: ZeroPolicy = "raise",
+    skipna: bool = False,
 ) -> xr.DataArray | pd.Series[Any]:
     r"""Theil index of ``values`` across ``dim`` (Theil-T = GE(1) or Theil-L = GE(0)).
 
@@ -80,13 +81,17 @@ def theil(
         The dim to measure inequality across.
     kind : {"T", "L"}
         Theil-T (income-share weighted) or Theil-L (mean log deviation, population weighted).
-    zero_policy : {"raise", "allow"}
-        Zeros raise :class:`NonPositiveValueError` unless "allow": T then uses
-        :math:`0\ln 0=0`, L becomes ``inf``. Negative values always raise.
+    zero_policy : {"raise", "mask", "allow"}
+        Zeros raise :class:`~countyeconomy.indicators.ValueCheckError` unless "mask" (leave those
+        units out) or "allow" (T then uses :math:`0\ln 0=0`, L becomes ``inf``). Negative values
+        always raise.
+    skipna : bool
+        Missing values (NaN) make the result NaN for that slice (default), or with ``skipna=True``
+        leave those units out.
 
     Returns
     -------
-    DataArray (or pandas) with ``dim`` removed; lazy on dask input. Missing values give NaN.
+    DataArray (or pandas Series) with ``dim`` removed; lazy on dask input.
 
     Examples
     --------
@@ -104,8 +109,8 @@ def theil(
     *Econometrica* 48(3), 613-625.
     """
     kind = check_option("kind", kind, TheilKind)  # type: ignore[assignment]
-    y, w, from_pandas = prepare(values, weights, dim, zero_policy)
-    out = _theil_terms(y, w, dim, kind).rename(f"theil_{kind}")
+    y, w, from_pandas, complete = prepare(values, weights, dim, zero_policy, skipna=skipna)
+    out = _theil_terms(y, w, dim, kind).where(complete).rename(f"theil_{kind}")
     out.attrs.update(kind=kind, weighted=weights is not None)
     return restore(out, from_pandas)
 
@@ -219,6 +224,7 @@ def theil_decomposition(
     dim: str = "county",
     kind: TheilKind = "T",
     zero_policy: ZeroPolicy = "raise",
+    skipna: bool = False,
 ) -> TheilDecomposition:
     r"""Decompose the Theil index across ``dim`` into between- and within-group parts.
 
@@ -233,7 +239,7 @@ def theil_decomposition(
 
     Parameters
     ----------
-    values, weights, dim, kind, zero_policy
+    values, weights, dim, kind, zero_policy, skipna
         As in :func:`theil`.
     groups : DataArray or Series over ``dim``
         Group label (region) of each unit; read eagerly (labels, not data).
@@ -254,7 +260,7 @@ def theil_decomposition(
     Shorrocks, A. F. (1980). *Econometrica* 48(3), 613-625. Jenkins, S. P. ``ineqdeco`` (Stata, SSC).
     """
     kind = check_option("kind", kind, TheilKind)  # type: ignore[assignment]
-    y, w, _ = prepare(values, weights, dim, zero_policy)
+    y, w, _, complete = prepare(values, weights, dim, zero_policy, skipna=skipna)
     grp = make_groups(groups, y, dim, "groups")
     wy = w * y
     total_w, total_y = w.sum(dim, skipna=False), wy.sum(dim, skipna=False)
@@ -272,13 +278,13 @@ def theil_decomposition(
         between = (p_g * xlog(mu / mu_g)).sum("group")
         own = contrib / p_g
     return TheilDecomposition(
-        total=_theil_terms(y, w, dim, kind),
-        between=between,
-        within=contrib.sum("group"),
-        group_contribution=contrib,
-        group_theil=own,
-        income_share=s_g,
-        population_share=p_g,
+        total=_theil_terms(y, w, dim, kind).where(complete),
+        between=between.where(complete),
+        within=contrib.sum("group").where(complete),
+        group_contribution=contrib.where(complete),
+        group_theil=own.where(complete),
+        income_share=s_g.where(complete),
+        population_share=p_g.where(complete),
         kind=kind,
     )
 
@@ -319,6 +325,7 @@ def nested_theil_decomposition(
     dim: str = "county",
     kind: TheilKind = "T",
     zero_policy: ZeroPolicy = "raise",
+    skipna: bool = False,
 ) -> NestedTheilDecomposition:
     r"""Two-level nested Theil decomposition (Akita 2003): region → province → county.
 
@@ -355,6 +362,7 @@ def nested_theil_decomposition(
         "dim": dim,
         "kind": kind,
         "zero_policy": zero_policy,
+        "skipna": skipna,
     }
     by_r = theil_decomposition(y, reg, **opts)
     by_p = theil_decomposition(y, prov, **opts)

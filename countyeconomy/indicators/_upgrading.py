@@ -1,4 +1,4 @@
-"""Industrial-structure upgrading, Gan rationalisation and industry-transfer indices.
+"""Industrial-structure upgrading, Gan rationalisation, industry transfer and shift-share.
 
 Re-exported from :mod:`countyeconomy.indicators.structure`; see that module for conventions.
 """
@@ -6,6 +6,7 @@ Re-exported from :mod:`countyeconomy.indicators.structure`; see that module for 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, cast, overload
 
 import numpy as np
@@ -29,9 +30,11 @@ from countyeconomy.indicators._common import (
 __all__ = [
     "RationalizationKind",
     "RationalizationSign",
+    "ShiftShare",
     "UpgradingKind",
     "industry_transfer",
     "rationalization",
+    "shift_share",
     "structure_upgrading",
 ]
 
@@ -269,3 +272,105 @@ def industry_transfer(
     da = check_nonnegative(da, name="x")
     out = shares(da, region_dim).diff(time_dim)
     return restore(out.rename("industry_transfer"), from_pandas)
+
+
+@dataclass(frozen=True)
+class ShiftShare:
+    """Shift-share decomposition of each region's change in sector employment.
+
+    ``change = national_share + industry_mix + competitive`` holds exactly, cell by cell
+    (region x sector, plus any other dims).
+
+    Attributes
+    ----------
+    change : DataArray
+        :math:`\\Delta E_{ik} = E_{ik,1} - E_{ik,0}`.
+    national_share : DataArray
+        :math:`E_{ik,0}\\, g_N`: growth had the region grown like the nation.
+    industry_mix : DataArray
+        :math:`E_{ik,0} (g_{N,k} - g_N)`: the sector's national growth above the average.
+    competitive : DataArray
+        :math:`\\Delta E_{ik} - E_{ik,0} g_{N,k}`: the region's own (competitive) effect.
+    """
+
+    change: xr.DataArray
+    national_share: xr.DataArray
+    industry_mix: xr.DataArray
+    competitive: xr.DataArray
+
+    def to_frame(self, *, by_sector: bool = False) -> pd.DataFrame:
+        """Table of the components (summed over sectors unless ``by_sector``) and their shares.
+
+        The ``*_share`` columns divide each component by ``change`` (NaN where it is 0).
+        """
+        parts = {
+            "change": self.change,
+            "national_share": self.national_share,
+            "industry_mix": self.industry_mix,
+            "competitive": self.competitive,
+        }
+        if not by_sector:
+            dim = self.change.attrs["sector_dim"]
+            parts = {k: v.sum(dim, skipna=False) for k, v in parts.items()}
+        frame = xr.Dataset(parts).to_dataframe()[list(parts)]
+        change = frame["change"].where(frame["change"] != 0)
+        for key in ("national_share", "industry_mix", "competitive"):
+            frame[f"{key}_share"] = frame[key] / change
+        return frame
+
+
+def shift_share(
+    x: xr.DataArray | PandasInput,
+    *,
+    start: object,
+    end: object,
+    region_dim: str = "county",
+    sector_dim: str = "sector",
+    time_dim: str = "year",
+) -> ShiftShare:
+    r"""Classic shift-share decomposition of regional employment change between two years.
+
+    .. math:: \Delta E_{ik} = \underbrace{E_{ik,0}\,g_N}_{\text{national share}}
+              + \underbrace{E_{ik,0}(g_{N,k} - g_N)}_{\text{industry mix}}
+              + \underbrace{E_{ik,0}(r_{ik} - g_{N,k})}_{\text{competitive}}
+
+    with :math:`g_N` national growth, :math:`g_{N,k}` national growth of sector *k* and
+    :math:`r_{ik}` the region's own growth in sector *k*; the nation is the sum over ``region_dim``.
+
+    References
+    ----------
+    Dunn, E. S. (1960). A statistical and analytical technique for regional analysis. *Papers and
+    Proceedings of the Regional Science Association* 6, 97-112.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> e = xr.DataArray([[[10, 20], [10, 10]], [[10, 10], [10, 20]]],
+    ...                  dims=("county", "sector", "year"), coords={"year": [2010, 2020]})
+    >>> ss = shift_share(e, start=2010, end=2020)
+    >>> ss.competitive.values.tolist()
+    [[5.0, -5.0], [-5.0, 5.0]]
+    """
+    da, _ = as_dataarray(x, name="x", column_dim=time_dim)
+    require_dims(
+        da, [region_dim, sector_dim, time_dim], name="x", hint="Name them with *_dim= arguments."
+    )
+    years = da.indexes[time_dim] if time_dim in da.indexes else pd.Index([])
+    missing = [lab for lab in (start, end) if lab not in years]
+    if missing:
+        raise DimensionError(f"{time_dim} label(s) {missing} not in x; it has {list(years)}.")
+    da = check_nonnegative(da, name="x")
+    e0 = da.sel({time_dim: start}, drop=True)
+    e1 = da.sel({time_dim: end}, drop=True)
+    n0, n1 = e0.sum(region_dim, skipna=False), e1.sum(region_dim, skipna=False)
+    tot0 = n0.sum(sector_dim, skipna=False)
+    g_all = n1.sum(sector_dim, skipna=False) / tot0.where(tot0 != 0) - 1
+    g_sector = n1 / n0.where(n0 != 0) - 1
+    change = e1 - e0
+    attrs = {"sector_dim": sector_dim}
+    return ShiftShare(
+        change=change.rename("change").assign_attrs(attrs),
+        national_share=(e0 * g_all).rename("national_share"),
+        industry_mix=(e0 * (g_sector - g_all)).rename("industry_mix"),
+        competitive=(change - e0 * g_sector).rename("competitive"),
+    )

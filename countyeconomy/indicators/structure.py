@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from countyeconomy._typing import check_option
-from countyeconomy.errors import DimensionError
+from countyeconomy.errors import DimensionError, InvalidOptionError
 from countyeconomy.indicators._agglomeration import (
     EllisonGlaeser,
     ellison_glaeser,
@@ -35,9 +35,11 @@ from countyeconomy.indicators._common import (
 from countyeconomy.indicators._upgrading import (
     RationalizationKind,
     RationalizationSign,
+    ShiftShare,
     UpgradingKind,
     industry_transfer,
     rationalization,
+    shift_share,
     structure_upgrading,
 )
 
@@ -46,6 +48,7 @@ __all__ = [
     "HHIKind",
     "RationalizationKind",
     "RationalizationSign",
+    "ShiftShare",
     "UpgradingKind",
     "ellison_glaeser",
     "ellison_glaeser_from_plants",
@@ -55,6 +58,7 @@ __all__ = [
     "krugman_bilateral",
     "location_quotient",
     "rationalization",
+    "shift_share",
     "structure_upgrading",
 ]
 
@@ -259,7 +263,7 @@ def krugman(
     da, from_pandas = employment_array(x, region_dim, sector_dim)
     if exclude_self:
         if reference is not None:
-            raise DimensionError(
+            raise InvalidOptionError(
                 "exclude_self=True compares with the other regions of x; "
                 "pass either reference= or exclude_self=True, not both."
             )

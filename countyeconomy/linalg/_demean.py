@@ -83,14 +83,13 @@ def demean_balanced_twoway(x: FloatArray, a: Factor, b: Factor) -> FloatArray:
     """
     n_a, n_b = a.n_levels, b.n_levels
     if _is_sorted_grid(a, b):
-        result: FloatArray = np.empty(x.shape, order="F")
+        result: FloatArray = np.array(x, dtype=float, order="F", copy=True)
         for j in range(x.shape[1]):
-            grid = np.ascontiguousarray(x[:, j]).reshape(n_a, n_b)
-            row = grid.mean(axis=1)
-            col = grid.mean(axis=0) - row.mean()
-            target = result[:, j].reshape(n_a, n_b)  # a view: the column is contiguous
-            np.subtract(grid, row[:, None], out=target)
-            target -= col[None, :]
+            grid = result[:, j].reshape(n_a, n_b)  # a view: the column is contiguous
+            row = np.einsum("ij->i", grid) / n_b
+            col = np.einsum("ij->j", grid) / n_a - row.mean()
+            grid -= row[:, None]
+            grid -= col[None, :]
         return result
     ma = _group_sums(x, a.codes, a.n_levels) / b.n_levels
     mb = _group_sums(x, b.codes, b.n_levels) / a.n_levels
@@ -123,37 +122,45 @@ def _is_balanced(a: Factor, b: Factor) -> bool:
 
 def _demean_schur(x: FloatArray, a: Factor, b: Factor, w: FloatArray | None) -> FloatArray:
     """Exact two-way demeaning with a small factor ``b`` (see module docstring)."""
-    wa = _level_weights(a, w)
-    wb = _level_weights(b, w)
-    inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
-    c: FloatArray | sp.csr_matrix
-    if a.n_levels * b.n_levels <= 4 * len(a.codes) + 1_000_000:
-        # dense |A| x |B| cell weights: small when B is small (e.g. counties x years)
-        cell = a.codes.astype(np.int64) * b.n_levels + b.codes
-        c = np.bincount(cell, weights=w, minlength=a.n_levels * b.n_levels).reshape(
-            a.n_levels, b.n_levels
-        )
-        gram = np.diag(wb) - (c * inv_wa[:, None]).T @ c
-    else:
-        ones = np.ones(len(a.codes)) if w is None else w
-        c = sp.csr_matrix((ones, (a.codes, b.codes)), shape=(a.n_levels, b.n_levels))
-        gram = np.diag(wb) - (c.T @ sp.diags(inv_wa) @ c).toarray()
-    xw = x if w is None else x * w[:, None]
-    sa = _group_sums(xw, a.codes, a.n_levels)
-    sb = _group_sums(xw, b.codes, b.n_levels)
-    mean_a = sa * inv_wa[:, None]
-    k = x.shape[1]
-    # matrix-vector products column by column: faster than a tall-skinny matmul
-    rhs = sb - np.column_stack([c.T @ mean_a[:, j] for j in range(k)])
-    lam = np.linalg.lstsq(gram, rhs, rcond=None)[0]
-    c_lam = np.column_stack([c @ lam[:, j] for j in range(k)]) * inv_wa[:, None]
-    off_a = np.ascontiguousarray((mean_a - c_lam).T)
-    off_b = np.ascontiguousarray(lam.T)
+    n_a, n_b = a.n_levels, b.n_levels
     out: FloatArray = np.empty(x.shape, order="F")
+    if n_a * n_b <= 4 * len(a.codes) + 1_000_000:
+        # dense |A| x |B| table of cell weights: small when B is small (counties x years)
+        cell = a.codes.astype(np.int64) * n_b + b.codes
+        cw = np.bincount(cell, weights=w, minlength=n_a * n_b).astype(float).reshape(n_a, n_b)
+        wb = cw.sum(axis=0)
+        wa = cw @ np.ones(n_b)
+        inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
+        cwt = np.ascontiguousarray(cw.T)
+        gram = np.diag(wb) - (cwt * inv_wa) @ cw
+
+        def c_t(v: FloatArray) -> FloatArray:
+            return np.asarray(cwt @ v)
+
+        def c_(v: FloatArray) -> FloatArray:
+            return np.asarray(v @ cwt)
+    else:
+        wa, wb = _level_weights(a, w), _level_weights(b, w)
+        inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
+        ones = np.ones(len(a.codes)) if w is None else w
+        cs = sp.csr_matrix((ones, (a.codes, b.codes)), shape=(n_a, n_b))
+        gram = np.diag(wb) - (cs.T @ sp.diags(inv_wa) @ cs).toarray()
+
+        def c_t(v: FloatArray) -> FloatArray:
+            return np.asarray(cs.T @ v)
+
+        def c_(v: FloatArray) -> FloatArray:
+            return np.asarray(cs @ v)
+
     for j in range(x.shape[1]):
+        xj = x[:, j] if w is None else x[:, j] * w
+        mean_a = np.asarray(np.bincount(a.codes, weights=xj, minlength=n_a), dtype=float) * inv_wa
+        rhs = np.asarray(np.bincount(b.codes, weights=xj, minlength=n_b), dtype=float) - c_t(mean_a)
+        lam = np.linalg.lstsq(gram, rhs, rcond=None)[0]
+        alpha = mean_a - c_(lam) * inv_wa
         col = out[:, j]
-        np.subtract(x[:, j], off_a[j][a.codes], out=col)
-        col -= off_b[j][b.codes]
+        np.subtract(x[:, j], alpha.take(a.codes), out=col)
+        col -= lam.take(b.codes)
     return out
 
 

@@ -1,0 +1,21 @@
+"""Run the docstring examples of the composite modules (pytest does not collect package doctests)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "countyeconomy.indicators.composite",
+    "countyeconomy.indicators._standardise",
+    "countyeconomy.indicators._coupling",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
