@@ -5,7 +5,17 @@ The public API is re-exported here; see the docs site for worked notebooks.
 
 from countyeconomy import datasets, errors, indicators, registry, report
 from countyeconomy.errors import CountyEconomyError
-from countyeconomy.estimators import iv, twfe
+from countyeconomy.estimators import (
+    att_gt,
+    bacon_decomposition,
+    compare_event_studies,
+    did_multiplegt,
+    event_study,
+    imputation_did,
+    iv,
+    sun_abraham,
+    twfe,
+)
 from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
@@ -24,14 +34,21 @@ __all__ = [
     "Panel",
     "Registry",
     "__version__",
+    "att_gt",
+    "bacon_decomposition",
     "coefplot",
+    "compare_event_studies",
     "datasets",
+    "did_multiplegt",
     "errors",
+    "event_study",
     "harmonise",
+    "imputation_did",
     "indicators",
     "iv",
     "registry",
     "report",
+    "sun_abraham",
     "table",
     "twfe",
 ]

@@ -1,0 +1,34 @@
+"""Heterogeneity-robust estimators for staggered adoption, the TWFE event study, and diagnostics."""
+
+from countyeconomy.estimators.staggered._common import SmallCohortWarning, WaldTest
+from countyeconomy.estimators.staggered.bacon import BaconResult, bacon_decomposition
+from countyeconomy.estimators.staggered.callaway_santanna import (
+    AggregateResult,
+    ATTgtResult,
+    att_gt,
+)
+from countyeconomy.estimators.staggered.compare import ComparisonResult, compare_event_studies
+from countyeconomy.estimators.staggered.dcdh import DCDHResult, did_multiplegt
+from countyeconomy.estimators.staggered.event_study import EventStudyResult, event_study
+from countyeconomy.estimators.staggered.imputation import ImputationResult, imputation_did
+from countyeconomy.estimators.staggered.sun_abraham import SunAbrahamResult, sun_abraham
+
+__all__ = [
+    "ATTgtResult",
+    "AggregateResult",
+    "BaconResult",
+    "ComparisonResult",
+    "DCDHResult",
+    "EventStudyResult",
+    "ImputationResult",
+    "SmallCohortWarning",
+    "SunAbrahamResult",
+    "WaldTest",
+    "att_gt",
+    "bacon_decomposition",
+    "compare_event_studies",
+    "did_multiplegt",
+    "event_study",
+    "imputation_did",
+    "sun_abraham",
+]

@@ -1,0 +1,287 @@
+"""Imputation DID (Borusyak, Jaravel and Spiess 2024) and Gardner's two-stage DID."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from countyeconomy._typing import FloatArray, check_option
+from countyeconomy.errors import IdentificationError, InvalidOptionError, RowsDroppedWarning
+from countyeconomy.estimators._coefs import CoefTable
+from countyeconomy.estimators.staggered._common import (
+    EventResultBase,
+    StaggeredInfo,
+    WaldTest,
+    check_outcome,
+    cohort_by_row,
+    cohort_sizes,
+    key_column,
+    resolve_panel,
+    wald_test,
+)
+from countyeconomy.estimators.staggered._imputation_core import (
+    effect_design,
+    imputation_vcov,
+    impute,
+)
+from countyeconomy.inference import Cluster
+from countyeconomy.linalg import factorize
+from countyeconomy.panel import NEVER_TREATED, Panel
+
+__all__ = ["ImputationResult", "imputation_did"]
+
+ImputationMethod = Literal["bjs", "gardner"]
+
+
+@dataclass(frozen=True, repr=False)
+class ImputationResult(EventResultBase):
+    """Result of :func:`imputation_did`: effects by horizon (``event_time::h``) and ``ATT``.
+
+    Attributes
+    ----------
+    effects
+        Row-level imputed effects: county, year, cohort, event_time, tau.
+    pretrend
+        Joint Wald (chi2) test of the leads in the untreated sample, or ``None``.
+    pretrend_coefs
+        The lead coefficients ``event_time::-k`` of that test, or ``None``. They are estimated
+        separately, so :attr:`event_vcov` covers the post-treatment horizons only.
+    """
+
+    effects: pd.DataFrame
+    pretrend: WaldTest | None
+    pretrend_coefs: CoefTable | None
+
+    def event_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Post-treatment horizons, plus the pre-trend lead coefficients when estimated."""
+        post = super().event_frame(level)
+        if self.pretrend_coefs is None:
+            return post
+        pre = self.pretrend_coefs.to_frame(level)
+        pre["event_time"] = [int(n.split("::")[1]) for n in pre["term"]]
+        return pd.concat([pre, post], ignore_index=True).sort_values("event_time")
+
+    def _footer(self) -> list[tuple[str, str]]:
+        rows = super()._footer()
+        if self.pretrend is not None:
+            rows.append(("Pre-trend test (untreated sample)", str(self.pretrend)))
+        return rows
+
+
+def _identifiable(
+    frame: pd.DataFrame, county: str, year: str, treated: np.ndarray
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Drop treated rows whose county or year has no untreated observation."""
+    untreated_c = set(frame.loc[~treated, county])
+    untreated_y = set(frame.loc[~treated, year])
+    no_c = treated & ~frame[county].isin(untreated_c).to_numpy()
+    no_y = treated & ~no_c & ~frame[year].isin(untreated_y).to_numpy()
+    dropped = {}
+    if no_c.any():
+        dropped["treated rows of counties never observed untreated"] = int(no_c.sum())
+    if no_y.any():
+        dropped["treated rows in years without untreated counties"] = int(no_y.sum())
+    return ~(no_c | no_y), dropped
+
+
+def _horizon_weights(k: np.ndarray, horizons: Sequence[int]) -> tuple[FloatArray, list[str]]:
+    cols, names = [], []
+    for h in horizons:
+        sel = k == h
+        if not sel.any():
+            raise IdentificationError(f"no treated observation at horizon {h}.")
+        cols.append(sel / sel.sum())
+        names.append(f"event_time::{h}")
+    inside = np.isin(k, horizons)
+    cols.append(inside / inside.sum())
+    names.append("ATT")
+    return np.column_stack(cols), names
+
+
+def _pretrend_test(
+    panel: Panel,
+    outcome: str,
+    covariates: Sequence[str],
+    g: np.ndarray,
+    treated: np.ndarray,
+    leads: int,
+    cluster: str,
+) -> tuple[WaldTest, CoefTable]:
+    from countyeconomy.estimators.twfe import twfe
+
+    frame = panel.frame.loc[~treated].copy()
+    gg = g[~treated]
+    rel = frame[panel.year].to_numpy(dtype=np.int64) - gg
+    cols = {}
+    for k in range(1, leads + 1):
+        d = ((gg != NEVER_TREATED) & (rel == -k)).astype(float)
+        if d.any():
+            cols[f"_ce_lead{k}"] = d
+    if not cols:
+        raise IdentificationError("no pre-treatment observations of treated counties to test.")
+    sub = Panel.from_frame(frame.assign(**cols), county=panel.county, year=panel.year)
+    rhs = " + ".join([*cols, *covariates])
+    fit = twfe(sub, f"{outcome} ~ {rhs} | county + year", vcov=Cluster(cluster), ssc="none")
+    names = tuple(f"event_time::-{n.removeprefix('_ce_lead')}" for n in fit.coefs.names)
+    coefs = CoefTable(names, fit.coefs.estimates, fit.coefs.vcov, None)
+    idx = [j for j, n in enumerate(fit.coefs.names) if n in cols]
+    test = wald_test(
+        [names[j] for j in idx], coefs.estimates[idx], coefs.vcov[np.ix_(idx, idx)], None
+    )
+    keep = [j for j in range(len(names)) if j in idx]
+    return test, CoefTable(
+        tuple(names[j] for j in keep),
+        coefs.estimates[keep],
+        coefs.vcov[np.ix_(keep, keep)],
+        None,
+    )
+
+
+def _sample(
+    panel: Panel, outcome: str, cohort: str, covariates: Sequence[str]
+) -> tuple[Panel, np.ndarray, np.ndarray, dict[str, int]]:
+    """Drop rows with missing values and treated rows that cannot be imputed (announced)."""
+    na = panel.frame[[outcome, *covariates]].isna().any(axis=1).to_numpy()
+    dropped: dict[str, int] = {}
+    if na.any():
+        dropped["missing outcome or covariate"] = int(na.sum())
+        panel = Panel.from_frame(
+            panel.frame.loc[~na].reset_index(drop=True), county=panel.county, year=panel.year
+        )
+    g = cohort_by_row(panel, cohort)
+    years = panel.frame[panel.year].to_numpy(dtype=np.int64)
+    treated = (g != NEVER_TREATED) & (years >= g)
+    if not treated.any():
+        raise IdentificationError(f"no treated county-years in cohort column {cohort!r}.")
+    keep, more = _identifiable(panel.frame, panel.county, panel.year, treated)
+    dropped |= more
+    if not keep.all():
+        panel = Panel.from_frame(
+            panel.frame.loc[keep].reset_index(drop=True), county=panel.county, year=panel.year
+        )
+        g, treated = g[keep], treated[keep]
+    if dropped:
+        detail = "; ".join(f"{v} {k}" for k, v in dropped.items())
+        warnings.warn(f"dropped rows ({detail}).", RowsDroppedWarning, stacklevel=3)
+    return panel, g, treated, dropped
+
+
+def imputation_did(
+    data: Panel | pd.DataFrame,
+    outcome: str,
+    cohort: str,
+    *,
+    horizons: Sequence[int] | None = None,
+    pretrends: int = 0,
+    method: ImputationMethod = "bjs",
+    covariates: Sequence[str] = (),
+    cluster: str = "county",
+    county: str | None = None,
+    year: str | None = None,
+) -> ImputationResult:
+    """Imputation DID: fit ``y = a_i + l_t + X'b`` on untreated rows, impute ``Y(0)``, average.
+
+    Parameters
+    ----------
+    data
+        A :class:`~countyeconomy.Panel` or DataFrame (with ``county=``, ``year=``); unbalanced
+        panels are fine.
+    outcome, cohort
+        Outcome and first-treated-year column (``0`` = never treated).
+    horizons
+        Event times ``h >= 0`` to report (default: all observed). ``ATT`` averages all treated
+        county-years at these horizons.
+    pretrends
+        Number of leads ``k = 1..pretrends`` in BJS's pre-trend test: ``y`` regressed on lead
+        dummies with unit and year effects in the untreated sample, cluster-robust Wald test.
+    method
+        ``"bjs"``: BJS conservative standard errors (treated residuals net of cohort x horizon
+        means). ``"gardner"``: two-stage DID (did2s) GMM standard errors. Point estimates agree.
+    covariates
+        Time-varying controls in the untreated fit.
+    cluster
+        Cluster column (default the county).
+
+    References
+    ----------
+    Borusyak, K., Jaravel, X. and Spiess, J. (2024). Revisiting event-study designs: robust and
+    efficient estimation. *Review of Economic Studies* 91(6), 3253-3285. Gardner, J. (2021).
+    Two-stage differences in differences. Working paper, arXiv:2207.05943.
+
+    Examples
+    --------
+    >>> import countyeconomy as ce
+    >>> from countyeconomy.estimators.staggered.imputation import imputation_did
+    >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=300)
+    >>> res = imputation_did(sim.panel, "log_rural_income", "first_treated", horizons=[0, 1, 2])
+    >>> list(res.params.index)
+    ['event_time::0', 'event_time::1', 'event_time::2', 'ATT']
+    """
+    check_option("method", method, ImputationMethod)
+    if not isinstance(pretrends, int) or pretrends < 0:
+        raise InvalidOptionError(f"pretrends must be a non-negative int, got {pretrends!r}.")
+    panel = resolve_panel(data, county, year)
+    check_outcome(panel, outcome, covariates)
+    n_input = panel.nobs
+    panel, g, treated, dropped = _sample(panel, outcome, cohort, covariates)
+    years = panel.frame[panel.year].to_numpy(dtype=np.int64)
+    k1 = (years - g)[treated]
+    hs = sorted(set(k1.tolist())) if horizons is None else [int(h) for h in horizons]
+    if any(h < 0 for h in hs):
+        raise InvalidOptionError(f"horizons must be >= 0 (use pretrends= for leads), got {hs}.")
+    w, names = _horizon_weights(k1, hs)
+    unit = factorize(panel.frame[panel.county].to_numpy())
+    period = factorize(years)
+    x = panel.frame[list(covariates)].to_numpy(dtype=float).reshape(len(years), -1)
+    z = effect_design(unit.codes, period.codes, x)
+    y = panel.frame[outcome].to_numpy(dtype=float)
+    arrays = impute(y, z, treated, w)
+    if method == "bjs":
+        cells = pd.Series(arrays.tau).groupby([g[treated], k1]).transform("mean").to_numpy()
+        tau_bar = np.repeat(cells[:, None], w.shape[1], axis=1)
+    else:
+        tau_bar = np.broadcast_to(arrays.estimates, w.shape)
+    cl = factorize(panel.frame[key_column(panel, cluster)].to_numpy())
+    vcov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
+    pre_test = pre_coefs = None
+    if pretrends:
+        pre_test, pre_coefs = _pretrend_test(
+            panel, outcome, covariates, g, treated, pretrends, cluster
+        )
+    effects = pd.DataFrame(
+        {
+            panel.county: panel.frame[panel.county].to_numpy()[treated],
+            panel.year: years[treated],
+            "cohort": g[treated],
+            "event_time": k1,
+            "tau": arrays.tau,
+        }
+    )
+    label = "BJS imputation" if method == "bjs" else "Gardner two-stage DID"
+    info = StaggeredInfo(
+        method=label,
+        nobs=len(y),
+        nobs_input=n_input,
+        n_counties=unit.n_levels,
+        cohorts=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        dropped=dropped,
+        clusters={cluster: cl.n_levels},
+        vcov=f"cluster ({cluster}); " + ("BJS conservative" if method == "bjs" else "GMM"),
+        formula=f"{outcome} ~ 0 | county + year" + "".join(f" + {c}" for c in covariates),
+        extra={"n_treated": int(treated.sum()), "n_untreated": int((~treated).sum())},
+    )
+    return ImputationResult(
+        coefs=CoefTable(tuple(names), arrays.estimates, vcov, None),
+        event_times=(*hs, None),
+        reference=None,
+        info=info,
+        title=label,
+        effects=effects,
+        pretrend=pre_test,
+        pretrend_coefs=pre_coefs,
+    )
