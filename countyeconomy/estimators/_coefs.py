@@ -11,7 +11,7 @@ from scipy import stats
 
 from countyeconomy._typing import FloatArray
 
-__all__ = ["COLUMNS", "CoefTable", "Summary"]
+__all__ = ["COLUMNS", "CoefProtocol", "CoefTable", "Summary"]
 
 COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high")
 """Columns of every result's ``to_frame()``."""
@@ -115,3 +115,43 @@ class Summary:
 
     def _repr_html_(self) -> str:
         return self.as_html()
+
+
+class CoefProtocol:
+    """The coefficient half of the result protocol, delegated to a ``coefs`` :class:`CoefTable`.
+
+    Result classes (frozen dataclasses with a ``coefs`` field) inherit it, so every estimator
+    exposes the same ``params``, ``std_errors``, ``tstats``, ``pvalues``, ``vcov`` and
+    ``conf_int``.
+    """
+
+    coefs: CoefTable
+
+    @property
+    def params(self) -> pd.Series:
+        """Point estimates."""
+        return self.coefs.params
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors."""
+        return self.coefs.std_errors
+
+    @property
+    def tstats(self) -> pd.Series:
+        """t (or z) statistics."""
+        return self.coefs.tstats
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values."""
+        return self.coefs.pvalues
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the estimates."""
+        return self.coefs.vcov_frame()
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals (columns ``ci_low``, ``ci_high``)."""
+        return self.coefs.conf_int(level)

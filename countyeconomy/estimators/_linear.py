@@ -11,7 +11,7 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray, SmallSampleCorrection
 from countyeconomy.errors import IdentificationError
-from countyeconomy.estimators._coefs import CoefTable, Summary
+from countyeconomy.estimators._coefs import CoefProtocol, CoefTable, Summary
 from countyeconomy.estimators._design import ModelData, columns_as_factor
 from countyeconomy.inference import (
     Cluster,
@@ -116,7 +116,7 @@ def vcov_for(state: LinearState, spec: VcovSpec, ssc: SmallSampleCorrection) -> 
 
 
 @dataclass(frozen=True, repr=False)
-class LinearResultBase:
+class LinearResultBase(CoefProtocol):
     """The result protocol of linear estimators. Immutable; ``with_vcov`` returns a new result."""
 
     coefs: CoefTable
@@ -127,38 +127,9 @@ class LinearResultBase:
     title: str = "Linear model"
 
     @property
-    def params(self) -> pd.Series:
-        """Estimated coefficients."""
-        return self.coefs.params
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Standard errors under the chosen covariance and small-sample convention."""
-        return self.coefs.std_errors
-
-    @property
-    def tstats(self) -> pd.Series:
-        """t statistics."""
-        return self.coefs.tstats
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values (t distribution with ``info.df_t`` degrees of freedom)."""
-        return self.coefs.pvalues
-
-    @property
-    def vcov(self) -> pd.DataFrame:
-        """Covariance matrix of the coefficients."""
-        return self.coefs.vcov_frame()
-
-    @property
     def nobs(self) -> int:
         """Rows used."""
         return self.info.nobs
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals (columns ``ci_low``, ``ci_high``)."""
-        return self.coefs.conf_int(level)
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy table: term, estimate, std_error, statistic, p_value, ci_low, ci_high."""

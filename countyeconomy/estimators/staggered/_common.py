@@ -24,7 +24,7 @@ from countyeconomy.errors import (
     PanelStructureError,
     TreatmentTimingError,
 )
-from countyeconomy.estimators._coefs import CoefTable, Summary
+from countyeconomy.estimators._coefs import CoefProtocol, CoefTable, Summary
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.panel._validate import check_columns, describe_values
 
@@ -164,7 +164,7 @@ class StaggeredInfo:
 
 
 @dataclass(frozen=True, repr=False)
-class EventResultBase:
+class EventResultBase(CoefProtocol):
     """Event-time estimates with the result protocol.
 
     ``event_times[j]`` is the relative period of coefficient ``j`` (``None`` for covariates and
@@ -176,26 +176,6 @@ class EventResultBase:
     reference: int | None
     info: Any
     title: str
-
-    @property
-    def params(self) -> pd.Series:
-        """Estimates."""
-        return self.coefs.params
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Standard errors."""
-        return self.coefs.std_errors
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values."""
-        return self.coefs.pvalues
-
-    @property
-    def vcov(self) -> pd.DataFrame:
-        """Covariance of all estimates."""
-        return self.coefs.vcov_frame()
 
     @property
     def nobs(self) -> int:
@@ -211,10 +191,6 @@ class EventResultBase:
         idx = self._event_index()
         labels = [self.event_times[j] for j in idx]
         return pd.DataFrame(self.coefs.vcov[np.ix_(idx, idx)], index=labels, columns=labels)
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals (columns ``ci_low``, ``ci_high``)."""
-        return self.coefs.conf_int(level)
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy table: term, estimate, std_error, statistic, p_value, ci_low, ci_high, event_time."""

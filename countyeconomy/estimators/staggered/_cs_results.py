@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy._typing import FloatArray, IntArray, check_option
-from countyeconomy.estimators._coefs import CoefTable, Summary
+from countyeconomy.estimators._coefs import CoefProtocol, CoefTable, Summary
 from countyeconomy.estimators.staggered._cs_inference import (
     SE_FLOOR,
     BootstrapResult,
@@ -95,31 +95,12 @@ def _inference(
 
 
 @dataclass(frozen=True, repr=False)
-class _CSResultBase:
+class _CSResultBase(CoefProtocol):
     coefs: CoefTable
     extra: pd.DataFrame
     info: CSInfo
     boot: BootstrapResult | None
     title: str
-
-    @property
-    def params(self) -> pd.Series:
-        """Point estimates."""
-        return self.coefs.params
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Standard errors: analytic (influence function) or multiplier bootstrap."""
-        return self.coefs.std_errors
-
-    @property
-    def vcov(self) -> pd.DataFrame:
-        """Covariance of the estimates (bootstrap variances on the diagonal when bootstrapped)."""
-        return self.coefs.vcov_frame()
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Pointwise normal confidence intervals (columns ``ci_low``, ``ci_high``)."""
-        return self.coefs.conf_int(level)
 
     def uniform_band(self) -> pd.DataFrame | None:
         """Sup-t 95% uniform confidence band from the bootstrap, or ``None`` without one."""
