@@ -20,6 +20,21 @@ from tests.estimators._sim import unbalanced_panel
 
 Fit = Callable[[pd.DataFrame, str], Any]
 
+
+def _staggered(df: pd.DataFrame) -> pd.DataFrame:
+    """The shared small panel with a staggered 0/1 policy and its cohort (0 = never treated)."""
+    first = {c: (2007 + c % 4 if c % 3 else 0) for c in df["county"].unique()}
+    cohort = df["county"].map(first)
+    treated = (cohort > 0) & (df["year"] >= cohort)
+    return df.assign(g=cohort, d=treated.astype("int64"), y=df["y"] + 0.3 * treated)
+
+
+def _balanced(df: pd.DataFrame) -> pd.DataFrame:
+    """Counties observed in every year (dCDH needs a balanced panel)."""
+    full = df.groupby("county")["year"].transform("size") == df["year"].nunique()
+    return df.loc[full]
+
+
 CASES: dict[str, Fit] = {
     "twfe": lambda df, y: ce.twfe(
         df, f"{y} ~ x1 + x2 | county + year", county="county", year="year"
@@ -29,6 +44,22 @@ CASES: dict[str, Fit] = {
     ),
     "iv": lambda df, y: ce.iv(
         df, f"{y} ~ x2 | county + year | x1 ~ w", county="county", year="year"
+    ),
+    "event_study": lambda df, y: ce.event_study(
+        _staggered(df), y, "g", window=(-3, 3), county="county", year="year"
+    ),
+    "sun_abraham": lambda df, y: ce.sun_abraham(
+        _staggered(df), y, "g", county="county", year="year"
+    ),
+    "imputation_did": lambda df, y: ce.imputation_did(
+        _staggered(df), y, "g", county="county", year="year"
+    ),
+    "att_gt": lambda df, y: ce.att_gt(_staggered(df), y, "g", county="county", year="year"),
+    "att_gt_dynamic": lambda df, y: ce.att_gt(
+        _staggered(df), y, "g", county="county", year="year"
+    ).aggregate("dynamic"),
+    "did_multiplegt": lambda df, y: ce.did_multiplegt(
+        _balanced(_staggered(df)), y, "d", effects=2, county="county", year="year"
     ),
 }
 
