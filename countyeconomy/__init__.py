@@ -13,6 +13,7 @@ from countyeconomy.estimators import (
     event_study,
     imputation_did,
     iv,
+    panel_threshold,
     sun_abraham,
     twfe,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "imputation_did",
     "indicators",
     "iv",
+    "panel_threshold",
     "registry",
     "report",
     "sun_abraham",

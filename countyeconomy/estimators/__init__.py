@@ -21,6 +21,7 @@ from countyeconomy.estimators.staggered import (
     imputation_did,
     sun_abraham,
 )
+from countyeconomy.estimators.threshold import ThresholdInfo, ThresholdResult, panel_threshold
 from countyeconomy.estimators.twfe import TWFEResult, twfe
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "Summary",
     "SunAbrahamResult",
     "TWFEResult",
+    "ThresholdInfo",
+    "ThresholdResult",
     "att_gt",
     "bacon_decomposition",
     "compare_event_studies",
@@ -48,6 +51,7 @@ __all__ = [
     "event_study",
     "imputation_did",
     "iv",
+    "panel_threshold",
     "parse_formula",
     "sun_abraham",
     "twfe",

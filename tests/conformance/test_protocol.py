@@ -58,6 +58,17 @@ CASES: dict[str, Fit] = {
     "att_gt_dynamic": lambda df, y: ce.att_gt(
         _staggered(df), y, "g", county="county", year="year"
     ).aggregate("dynamic"),
+    "panel_threshold": lambda df, y: ce.panel_threshold(
+        df,
+        f"{y} ~ x2",
+        threshold="x1",
+        regime_dependent="w",
+        county="county",
+        year="year",
+        balance=True,
+        bootstrap=20,
+        seed=1,
+    ),
     "did_multiplegt": lambda df, y: ce.did_multiplegt(
         _balanced(_staggered(df)), y, "d", effects=2, county="county", year="year"
     ),
