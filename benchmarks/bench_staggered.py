@@ -1,4 +1,7 @@
-"""Callaway-Sant'Anna ATT(g,t): countyeconomy.att_gt vs diff-diff and moderndid, side by side.
+"""Callaway-Sant'Anna ATT(g,t): countyeconomy.att_gt vs five peers, side by side.
+
+Peers: diff-diff (Rust backend), moderndid, csdid (the d2cml-ai port of R ``did``) and
+differences.
 
 Panel: ``countyeconomy.datasets.simulate_staggered_panel`` with 3,000 counties x 15 years
 (2008-2022), 7 adoption cohorts (2014-2020, 8% of counties each) plus never-treated counties;
@@ -8,17 +11,26 @@ its documented options for the same estimator (never-treated controls, varying b
 - ``no covariates``: ``method="dr"`` without covariates, analytic (influence-function) SEs;
 - ``dr + 1 covariate``: doubly robust with ``log_gdp_pc``;
 - ``bootstrap 999``: no covariates, 999 multiplier-bootstrap draws (diff-diff ``n_bootstrap=999``,
-  moderndid ``boot=True, biters=999``).
+  moderndid ``boot=True, biters=999``, csdid ``bstrap=True`` with ``biters=999``, differences
+  ``boot_iterations=999``; csdid and differences draw Rademacher weights, the others Mammen).
 
-Every (case, library) runs in a fresh subprocess: one warm-up call, then the median of 7 timed
-calls (3 at 30,000 counties; the shared 2-core host is noisy, so more than the minimum of 3). The clock covers DataFrame -> fitted ATT(g,t) result object (extracting the estimates for
-the cross-check is outside the clock). Every child runs with one BLAS thread (see SINGLE_BLAS);
-diff-diff's Rust backend keeps its own threads. Before timing, each peer's ATT(g,t) are
-checked against countyeconomy's (1e-8; diff-diff's DR with covariates differs by ~1e-6 by design,
-see tests/estimators/staggered/test_callaway_santanna_peers.py, so 1e-4 there).
+Every peer uses ``dr`` and never-treated controls (csdid ``control_group="nevertreated"``;
+differences ``est_method="dr"``, whose default is ``reg``, ``progress_bar=False``, ``n_jobs=1``).
+differences needs never-treated coded as NaN (not 0) and an (entity, time) index: that reshaping
+is done once per child, outside the clock (as is moderndid's integer county key).
+
+Every (case, library) runs in a fresh subprocess: one warm-up call, then the median of 5 timed
+calls (3 at 30,000 counties). The clock covers DataFrame -> fitted ATT(g,t) result object,
+including each peer's constructor (extracting the estimates for the cross-check is outside the
+clock). Every child runs with one BLAS thread (see SINGLE_BLAS); diff-diff's Rust backend keeps
+its own threads. Before timing, each peer's ATT(g,t) are checked against countyeconomy's on every
+(g,t) cell (TOL: 1e-8; diff-diff's DR with covariates differs by ~1e-6 by design, see
+tests/estimators/staggered/test_callaway_santanna_peers.py, so 1e-4 there). csdid and differences
+agree to ~1e-14 on this balanced panel (csdid's known unbalanced-panel issues do not arise here).
 
 A second section runs countyeconomy alone on 30,000 counties x 15 years and reports time and
-peak memory (RSS high-water mark above the RSS after loading the data).
+peak memory (RSS high-water mark above the RSS after loading the data); ``--large-peers`` adds
+diff-diff and moderndid there (csdid and differences are left out to keep the run bounded).
 
 Usage: ``python benchmarks/bench_staggered.py [--skip-large] [--large-peers]``.
 """
@@ -44,7 +56,15 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "staggered.md"
 CASES = {"nocov": "no covariates", "dr1": "dr + 1 covariate", "boot": "bootstrap 999"}
-LIBS = {"ce": "countyeconomy", "diff-diff": "diff-diff", "moderndid": "moderndid"}
+LIBS = {
+    "ce": "countyeconomy",
+    "diff-diff": "diff-diff",
+    "moderndid": "moderndid",
+    "csdid": "csdid",
+    "differences": "differences",
+}
+LARGE_PEERS = ["diff-diff", "moderndid"]  # csdid and differences skipped at 30,000 counties
+REPEATS, REPEATS_LARGE = 5, 3
 Y, G, X = "log_rural_income", "first_treated", "log_gdp_pc"
 # the benchmark host has 2 cores shared with other jobs: multi-threaded BLAS oversubscribes them
 # and makes small matrix products 100x slower at random, so every library gets one BLAS thread
@@ -124,11 +144,70 @@ def cells_md(res: Any) -> pd.Series:
     )
 
 
+def fit_cs(df: pd.DataFrame, case: str) -> Any:
+    from csdid.att_gt import ATTgt
+
+    est = ATTgt(
+        yname=Y,
+        tname="year",
+        idname="county",
+        gname=G,
+        data=df,
+        control_group="nevertreated",
+        xformla=f"{Y} ~ {X}" if case == "dr1" else None,
+        biters=999,
+    )
+    return est.fit(est_method="dr", bstrap=case == "boot")
+
+
+def cells_cs(res: Any) -> pd.Series:
+    r = res.results
+    return pd.Series(np.asarray(r["att"]), index=pd.MultiIndex.from_arrays([r["group"], r["year"]]))
+
+
+def prep_df(df: pd.DataFrame) -> pd.DataFrame:
+    # differences: never-treated as NaN (it rejects 0) and an (entity, time) MultiIndex
+    out = df.assign(**{G: df[G].where(df[G] != 0).astype(float)})
+    return out.set_index(["county", "year"])
+
+
+def fit_df(df: pd.DataFrame, case: str) -> Any:
+    from differences import ATTgt
+
+    est = ATTgt(data=df, cohort_column=G)
+    return est.fit(
+        formula=f"{Y} ~ {X}" if case == "dr1" else Y,
+        est_method="dr",
+        control_group="never_treated",
+        boot_iterations=999 if case == "boot" else 0,
+        random_state=1,
+        n_jobs=1,
+        progress_bar=False,
+    )
+
+
+def cells_df(res: Any) -> pd.Series:
+    f = res.to_pandas()
+    idx = f.index
+    return pd.Series(
+        f[("ATTgtElements", "", "ATT")].to_numpy(),
+        index=pd.MultiIndex.from_arrays(
+            [idx.get_level_values("cohort"), idx.get_level_values("time")]
+        ),
+    )
+
+
 RUNNERS = {
     "ce": (fit_ce, cells_ce),
     "diff-diff": (fit_dd, cells_dd),
     "moderndid": (fit_md, cells_md),
+    "csdid": (fit_cs, cells_cs),
+    "differences": (fit_df, cells_df),
 }
+# per-library reshaping of the shared DataFrame, done once outside the clock
+PREP = {"differences": prep_df}
+# max |ATT(g,t) - countyeconomy| allowed before timing, per (library, case); default 1e-8
+TOL = {("diff-diff", "dr1"): 1e-4}
 
 
 def _norm(s: pd.Series) -> pd.Series:
@@ -151,18 +230,22 @@ def reset_peak() -> None:
 
 def child(lib: str, case: str, n_counties: int, repeats: int) -> dict[str, Any]:
     warnings.simplefilter("ignore")
-    df = make_data(n_counties)
+    raw = make_data(n_counties)
+    df = PREP.get(lib, lambda d: d)(raw)
     run, cells = RUNNERS[lib]
     est = _norm(cells(run(df, case)))  # warm-up
     check = float("nan")
     if lib != "ce":
-        ours = _norm(cells_ce(fit_ce(df, case)))
+        ours = _norm(cells_ce(fit_ce(raw, case)))
         both = ours.to_frame("a").join(est.rename("b"), how="inner")
         check = float(np.max(np.abs(both["a"] - both["b"])))
-        tol = 1e-4 if (lib == "diff-diff" and case == "dr1") else 1e-8
+        tol = TOL.get((lib, case), 1e-8)
         if len(both) != len(ours) or not check < tol:
-            raise SystemExit(f"{lib} {case}: ATT(g,t) differ from countyeconomy by {check}")
-    del est
+            raise SystemExit(
+                f"{lib} {case}: ATT(g,t) differ from countyeconomy by {check:.2e} "
+                f"(tol {tol:g}; {len(both)} of {len(ours)} cells matched)"
+            )
+    del est, raw
     base = rss_mb()
     reset_peak()
     times = []
@@ -189,7 +272,7 @@ def versions() -> str:
     from importlib.metadata import version
 
     parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
-    for pkg in ("diff-diff", "moderndid"):
+    for pkg in ("diff-diff", "moderndid", "csdid", "differences"):
         try:
             parts.append(f"{pkg} {version(pkg)}")
         except Exception:
@@ -207,19 +290,24 @@ def main() -> None:
         lib, case, n, reps = args.child
         print(json.dumps(child(lib, case, int(n), int(reps))))
         return
+    load_start = os.getloadavg()[0]
     lines = [
         "# Callaway-Sant'Anna benchmark",
         "",
-        f"{versions()}; {os.cpu_count()} CPUs; median of 7 (3 at 30,000) after a warm-up, fresh "
-        "subprocess each, one BLAS thread.",
+        f"{versions()}; {os.cpu_count()} CPUs; median of {REPEATS} ({REPEATS_LARGE} at 30,000) "
+        "after a warm-up, fresh subprocess each, one BLAS thread. All peers: `dr`, never-treated "
+        "controls, varying base period; ratio = countyeconomy / fastest of the four peers.",
         "",
         "## 3,000 counties x 15 years, 7 cohorts + never treated",
         "",
-        "| case | countyeconomy s | diff-diff s | moderndid s | ratio to fastest peer | max |ATT diff| |",
-        "|---|---|---|---|---|---|",
+        "| case | "
+        + " | ".join(f"{name} s" for name in LIBS.values())
+        + " | ratio to fastest peer "
+        "| max \\|ATT(g,t) diff\\| vs countyeconomy (tol) |",
+        "|---" * (len(LIBS) + 3) + "|",
     ]
     for case, label in CASES.items():
-        res = {lib: spawn(lib, case, 3000, 7) for lib in LIBS}
+        res = {lib: spawn(lib, case, 3000, REPEATS) for lib in LIBS}
         peers = [r["median"] for k, r in res.items() if k != "ce" and "median" in r]
         ours = res["ce"].get("median", float("nan"))
         ratio = ours / min(peers) if peers else float("nan")
@@ -228,7 +316,9 @@ def main() -> None:
             for r in res.values()
         ]
         diffs = ", ".join(
-            f"{k} {r['max_diff']:.1e}" for k, r in res.items() if k != "ce" and "max_diff" in r
+            f"{k} {r['max_diff']:.1e} ({TOL.get((k, case), 1e-8):g})"
+            for k, r in res.items()
+            if k != "ce" and "max_diff" in r
         )
         lines.append(f"| {label} | {' | '.join(cells)} | {ratio:.3f}x | {diffs} |")
         print(lines[-1], flush=True)
@@ -240,10 +330,10 @@ def main() -> None:
             "| case | library | seconds | peak MB above data |",
             "|---|---|---|---|",
         ]
-        libs = list(LIBS) if args.large_peers else ["ce"]
+        libs = ["ce", *LARGE_PEERS] if args.large_peers else ["ce"]
         for case, label in CASES.items():
             for lib in libs:
-                r = spawn(lib, case, 30_000, 3)
+                r = spawn(lib, case, 30_000, REPEATS_LARGE)
                 if "median" in r:
                     lines.append(
                         f"| {label} | {LIBS[lib]} | {r['median']:.2f} | {r['peak_mb']:.0f} |"
@@ -251,6 +341,11 @@ def main() -> None:
                 else:
                     lines.append(f"| {label} | {LIBS[lib]} | error: {r['error'][:60]} | |")
                 print(lines[-1], flush=True)
+    # the 2 cores are shared: the load average shows how noisy the medians above may be
+    lines += [
+        "",
+        f"1-minute load average: {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end.",
+    ]
     text = "\n".join(lines) + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")
