@@ -17,7 +17,14 @@ from countyeconomy.estimators import (
     sun_abraham,
     twfe,
 )
-from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay
+from countyeconomy.inference import (
+    HC1,
+    IID,
+    Cluster,
+    DriscollKraay,
+    placebo_test,
+    wild_bootstrap,
+)
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
 from countyeconomy.report import coefplot, table
@@ -48,9 +55,11 @@ __all__ = [
     "indicators",
     "iv",
     "panel_threshold",
+    "placebo_test",
     "registry",
     "report",
     "sun_abraham",
     "table",
     "twfe",
+    "wild_bootstrap",
 ]

@@ -1,6 +1,8 @@
-"""Inference: covariance specs with small-sample conventions (more resampling tools follow)."""
+"""Inference: covariance specs with small-sample conventions, the wild cluster bootstrap and
+randomization (placebo) inference."""
 
 from countyeconomy.inference._compute import VcovInputs, VcovResult, compute_vcov, is_nested
+from countyeconomy.inference._resample import map_chunks
 from countyeconomy.inference._specs import (
     HC1,
     IID,
@@ -13,6 +15,13 @@ from countyeconomy.inference._specs import (
     resolve_ssc,
     resolve_vcov,
 )
+from countyeconomy.inference.placebo import (
+    PlaceboResult,
+    placebo_assignments,
+    placebo_refit,
+    placebo_test,
+)
+from countyeconomy.inference.wild_bootstrap import WildBootstrapResult, wild_bootstrap
 
 __all__ = [
     "HC1",
@@ -20,13 +29,20 @@ __all__ = [
     "SSC_CHOICES",
     "Cluster",
     "DriscollKraay",
+    "PlaceboResult",
     "VcovInputs",
     "VcovResult",
     "VcovSpec",
+    "WildBootstrapResult",
     "compute_vcov",
     "describe_vcov",
     "is_nested",
+    "map_chunks",
+    "placebo_assignments",
+    "placebo_refit",
+    "placebo_test",
     "register_vcov_alias",
     "resolve_ssc",
     "resolve_vcov",
+    "wild_bootstrap",
 ]
