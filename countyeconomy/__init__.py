@@ -3,7 +3,7 @@
 The public API is re-exported here; see the docs site for worked notebooks.
 """
 
-from countyeconomy import datasets, errors, indicators, registry, report
+from countyeconomy import datasets, errors, indicators, registry, report, robustness
 from countyeconomy.errors import CountyEconomyError
 from countyeconomy.estimators import (
     att_gt,
@@ -28,6 +28,7 @@ from countyeconomy.inference import (
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
 from countyeconomy.report import coefplot, table
+from countyeconomy.robustness import honest_did, psm_did
 
 __version__ = "0.1.0"
 
@@ -51,13 +52,16 @@ __all__ = [
     "errors",
     "event_study",
     "harmonise",
+    "honest_did",
     "imputation_did",
     "indicators",
     "iv",
     "panel_threshold",
     "placebo_test",
+    "psm_did",
     "registry",
     "report",
+    "robustness",
     "sun_abraham",
     "table",
     "twfe",
