@@ -33,7 +33,7 @@ def _printed(x: float) -> float:
     return 0.5 * 10 ** (np.floor(np.log10(abs(x))) - 2) if x else 0.0
 
 
-def _check(res: HonestDiDResult, table: dict[float, tuple[float, float]], tol: float) -> None:
+def _assert_close(res: HonestDiDResult, table: dict[float, tuple[float, float]], tol: float) -> None:
     """``tol`` is the numerical tolerance on top of the printed rounding."""
     got = res.bounds.set_index("m")
     for m, (lo, hi) in table.items():
@@ -47,7 +47,7 @@ def test_rm_default_table_matches_r() -> None:
     # 3 significant digits. Tolerance: one grid step + the Monte Carlo error of the
     # least-favourable critical value (different draws) -> 1.5e-3 beyond rounding.
     res = _rm(list(np.linspace(0, 2, 10)))
-    _check(res, {round(k, 4): v for k, v in ref.RM_DEFAULT.items()}, 1.5e-3)
+    _assert_close(res, {round(k, 4): v for k, v in ref.RM_DEFAULT.items()}, 1.5e-3)
     assert 1.5556 < res.breakdown < 1.7778  # type: ignore[operator]
     assert res.original == pytest.approx(ref.ORIGINAL_E1, abs=1e-9)
 
@@ -55,13 +55,13 @@ def test_rm_default_table_matches_r() -> None:
 def test_rm_coarse_grid_matches_r_and_stata() -> None:
     # 100 grid points in [-1, 1]: endpoints sit on grid points, so only print rounding remains.
     res = _rm([0, 0.5, 1, 1.5, 2], grid=(-1.0, 1.0), grid_points=100)
-    _check(res, ref.RM_GRID100_E1, 1e-4)
+    _assert_close(res, ref.RM_GRID100_E1, 1e-4)
     # l = e_3 with the pure conditional test: with the hybrid, the Mbar = 2 endpoints sit on the
     # knife-edge of the least-favourable critical value, and our draws differ from R's.
     alt = _rm([0, 0.5, 1, 1.5, 2], grid=(-1.0, 1.0), grid_points=100, l_vec=E3, hybrid=False)
-    _check(alt, ref.RM_GRID100_E3, 1e-4)
+    _assert_close(alt, ref.RM_GRID100_E3, 1e-4)
     cond = _rm([0, 0.5, 1, 1.5, 2], grid=(-1.0, 1.0), grid_points=100, hybrid=False)
-    _check(cond, ref.RM_GRID100_E1, 1e-4)  # the doc: Conditional and C-LF identical here
+    _assert_close(cond, ref.RM_GRID100_E1, 1e-4)  # the doc: Conditional and C-LF identical here
 
 
 def test_sd_flci_matches_r() -> None:
@@ -69,12 +69,12 @@ def test_sd_flci_matches_r() -> None:
     # from 1e6 draws; ours is the exact optimum, so it may be marginally shorter: 1e-3 beyond
     # rounding.
     res = honest_did(BC, method="smoothness", m=list(ref.SD_FLCI_E1))
-    _check(res, ref.SD_FLCI_E1, 1e-3)
+    _assert_close(res, ref.SD_FLCI_E1, 1e-3)
     alt = honest_did(BC, method="smoothness", m=list(ref.SD_FLCI_E3), l_vec=E3)
-    _check(alt, ref.SD_FLCI_E3, 1e-3)
+    _assert_close(alt, ref.SD_FLCI_E3, 1e-3)
     grid = [k * ref.SD_MPRE_UPPER / 9 for k in range(1, 10)]
     dflt = honest_did(BC, method="smoothness", m=grid)
-    _check(dflt, dict(zip(grid, ref.SD_FLCI_E1_DEFAULT_GRID, strict=True)), 1e-3)
+    _assert_close(dflt, dict(zip(grid, ref.SD_FLCI_E1_DEFAULT_GRID, strict=True)), 1e-3)
     half = (dflt.bounds["ci_high"] - dflt.bounds["ci_low"]) / 2
     r_half = np.array([(h - lo) / 2 for lo, h in ref.SD_FLCI_E1_DEFAULT_GRID])
     assert (half.to_numpy() <= r_half + 6e-4).all()  # never longer than R's (up to rounding)

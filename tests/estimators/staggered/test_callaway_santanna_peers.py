@@ -93,7 +93,7 @@ def _md(df: pd.DataFrame, y: str, g: str, unit: str, **kw: Any) -> Any:
         )
 
 
-def _compare_md(ours: Any, theirs: Any, aggregates: bool = True) -> None:
+def _assert_matches_md(ours: Any, theirs: Any, aggregates: bool = True) -> None:
     f = ours.to_frame()
     m = pd.DataFrame(
         {"cohort": theirs.groups, "year": theirs.times, "att": theirs.att_gt, "se": theirs.se_gt}
@@ -133,14 +133,14 @@ MD_CASES = [
 def test_mpdta_matches_moderndid(mpdta: pd.DataFrame, kw: dict[str, Any]) -> None:
     ours = _ours(mpdta, "lemp", "first_treat", "countyreal", **kw)
     theirs = _md(mpdta, "lemp", "first_treat", "countyreal", **kw)
-    _compare_md(ours, theirs)
+    _assert_matches_md(ours, theirs)
 
 
 def test_mpdta_weighted_cells_match_moderndid(mpdta: pd.DataFrame) -> None:
     df = mpdta.assign(wt=np.exp(mpdta.groupby("countyreal")["lpop"].transform("first") / 5))
     for kw in ({"weights": "wt"}, {"weights": "wt", "method": "dr", "covariates": ["lpop"]}):
         ours = _ours(df, "lemp", "first_treat", "countyreal", **kw)
-        _compare_md(ours, _md(df, "lemp", "first_treat", "countyreal", **kw), aggregates=False)
+        _assert_matches_md(ours, _md(df, "lemp", "first_treat", "countyreal", **kw), aggregates=False)
 
 
 @pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
@@ -149,7 +149,7 @@ def test_simulated_balanced_matches_moderndid(control: str) -> None:
     kw = {"method": "dr", "covariates": ["log_gdp_pc"], "control": control}
     ours = _ours(df, "log_rural_income", "first_treated", "county", **kw)
     theirs = _md(df, "log_rural_income", "first_treated", "county", **kw)
-    _compare_md(ours, theirs)
+    _assert_matches_md(ours, theirs)
 
 
 def test_unbalanced_balanced_subset_matches_moderndid() -> None:
@@ -158,7 +158,7 @@ def test_unbalanced_balanced_subset_matches_moderndid() -> None:
     sub = df.loc[full]
     ours = _ours(sub, "log_rural_income", "first_treated", "county", method="reg")
     theirs = _md(df, "log_rural_income", "first_treated", "county", method="reg")
-    _compare_md(ours, theirs)
+    _assert_matches_md(ours, theirs)
 
 
 def _dd(df: pd.DataFrame, y: str, g: str, unit: str, **kw: Any) -> Any:

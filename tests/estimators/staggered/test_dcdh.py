@@ -36,7 +36,7 @@ def _theirs(
         )
 
 
-def _check(ours, theirs, effects: int, placebo: int) -> None:  # type: ignore[no-untyped-def]
+def _assert_close(ours, theirs, effects: int, placebo: int) -> None:  # type: ignore[no-untyped-def]
     eff = [f"effect_{k}" for k in range(1, effects + 1)]
     pls = [f"placebo_{k}" for k in range(1, placebo + 1)]
     np.testing.assert_allclose(ours.params[eff], theirs.effects.estimates, rtol=1e-8)
@@ -53,7 +53,7 @@ def test_binary_staggered_matches_moderndid() -> None:
     ours = did_multiplegt(
         df, "log_rural_income", "policy", effects=3, placebo=2, county="county", year="year"
     )
-    _check(ours, _theirs(df, "log_rural_income", "policy", 3, 2), 3, 2)
+    _assert_close(ours, _theirs(df, "log_rural_income", "policy", 3, 2), 3, 2)
     assert ours.event_times == (-3, -2, 0, 1, 2)
 
 
@@ -80,7 +80,7 @@ def _switching(seed: int = 0, n_g: int = 120, n_t: int = 8) -> pd.DataFrame:
 def test_nonbinary_switching_matches_moderndid() -> None:
     df = _switching()
     ours = did_multiplegt(df, "y", "d", effects=3, placebo=2, county="cid", year="year")
-    _check(ours, _theirs(df, "y", "d", 3, 2), 3, 2)
+    _assert_close(ours, _theirs(df, "y", "d", 3, 2), 3, 2)
     assert ours.placebo_test is not None and 0 <= ours.placebo_test.p_value <= 1
 
 
@@ -143,7 +143,7 @@ def test_mpdta_matches_moderndid() -> None:
             effects=2,
             placebo=2,
         )
-    _check(ours, theirs, 2, 2)
+    _assert_close(ours, theirs, 2, 2)
 
 
 def test_clustered_close_to_moderndid() -> None:
@@ -193,5 +193,5 @@ def test_normalized_matches_moderndid() -> None:
     ours = did_multiplegt(
         df, "y", "d", effects=3, placebo=2, normalized=True, county="cid", year="year"
     )
-    _check(ours, _theirs(df, "y", "d", 3, 2, normalized=True), 3, 2)
+    _assert_close(ours, _theirs(df, "y", "d", 3, 2, normalized=True), 3, 2)
     assert ours.info.extra["normalized"] is True
