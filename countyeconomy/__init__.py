@@ -28,7 +28,8 @@ from countyeconomy.inference import (
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
 from countyeconomy.report import coefplot, table
-from countyeconomy.robustness import honest_did, psm_did
+from countyeconomy.robustness import Design, RobustnessReport, honest_did, psm_did
+from countyeconomy.robustness import run_robustness as robustness_battery
 
 __version__ = "0.1.0"
 
@@ -38,10 +39,12 @@ __all__ = [
     "NEVER_TREATED",
     "Cluster",
     "CountyEconomyError",
+    "Design",
     "DriscollKraay",
     "HarmonisedPanel",
     "Panel",
     "Registry",
+    "RobustnessReport",
     "__version__",
     "att_gt",
     "bacon_decomposition",
@@ -62,6 +65,7 @@ __all__ = [
     "registry",
     "report",
     "robustness",
+    "robustness_battery",
     "sun_abraham",
     "table",
     "twfe",

@@ -222,7 +222,12 @@ class Panel:
         """A new Panel with extra or replaced data columns (keys cannot be replaced)."""
         if self.county in columns or self.year in columns:
             raise PanelStructureError("assign() cannot replace the county or year key columns.")
-        return Panel(self.frame.assign(**columns), self.county, self.year, self.key_codes)
+        if any(callable(v) for v in columns.values()) or any(c in self.frame for c in columns):
+            frame = self.frame.assign(**columns)
+        else:  # one concatenation instead of an insert per column (no fragmentation)
+            extra = pd.DataFrame(columns, index=self.frame.index)
+            frame = pd.concat([self.frame, extra], axis=1)
+        return Panel(frame, self.county, self.year, self.key_codes)
 
     # ------------------------------------------------------------------ within-county operators
     def shift(self, name: str, periods: int) -> pd.Series:

@@ -1,0 +1,351 @@
+"""The checks of the robustness battery: each returns a table, charts, a verdict and its number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from countyeconomy.errors import IdentificationError
+from countyeconomy.estimators import (
+    bacon_decomposition,
+    compare_event_studies,
+    event_study,
+    twfe,
+)
+from countyeconomy.estimators.staggered.event_study import EventStudyResult
+from countyeconomy.estimators.twfe import TWFEResult
+from countyeconomy.inference import Cluster, placebo_test, wild_bootstrap
+from countyeconomy.panel import Panel
+from countyeconomy.robustness._battery_design import Design
+from countyeconomy.robustness.honest_did import honest_did
+from countyeconomy.robustness.psm_did import psm_did
+
+__all__ = ["FEW_CLUSTERS", "Outcome", "RunContext", "SampleFilter", "honest_grid"]
+
+FEW_CLUSTERS = 42
+"""Below this many clusters the clustering check adds a wild cluster bootstrap p-value."""
+
+SampleFilter = str | Callable[[pd.DataFrame], Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check hands back before the battery wraps it into a ``CheckResult``."""
+
+    verdict: str
+    statistic: str
+    value: float
+    table: pd.DataFrame
+    charts: tuple[Any, ...]
+    result: Any
+    status: str = "ok"
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+@dataclass
+class RunContext:
+    """Options of one battery run, with the baseline fits shared between checks (cached)."""
+
+    design: Design
+    seeds: Mapping[str, int]
+    executor: Executor | None = None
+    progress: bool = True
+    placebo_draws: int = 1000
+    bootstrap_reps: int = 9999
+    alt_clusters: Sequence[str] = ("prefecture", "province")
+    sample_filters: Mapping[str, SampleFilter] = field(default_factory=dict)
+    honest_mbar: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0)
+    window: tuple[int, int] = (-5, 5)
+
+    @cached_property
+    def baseline(self) -> TWFEResult:
+        """The baseline TWFE fit of the design."""
+        d = self.design
+        return twfe(d.panel, d.formula, vcov=Cluster(d.cluster))
+
+    @cached_property
+    def event_study(self) -> EventStudyResult:
+        """The TWFE event study of the design."""
+        d = self.design
+        return event_study(
+            d.panel,
+            d.outcome,
+            d.cohort,
+            covariates=d.covariates,
+            window=self.window,
+            absorb=d.absorb,
+            vcov=Cluster(d.cluster),
+        )
+
+    # ------------------------------------------------------------------ checks
+    def pretrends(self) -> Outcome:
+        es = self.event_study
+        w = es.pretrend
+        ok = w.p_value >= 0.05
+        note = "no evidence against parallel trends" if ok else "pre-trends reject parallel trends"
+        dof = f"({w.df}, {w.df_denom})" if w.df_denom is not None else f"({w.df})"
+        verdict = f"pre-trends: joint {w.distribution}{dof} = {w.statistic:.2f}, p {_p(w.p_value)} ({note} at 5%)"
+        return Outcome(verdict, "p_value", w.p_value, es.event_frame(), (es.plot(),), es)
+
+    def bacon(self) -> Outcome:
+        d = self.design
+        b = bacon_decomposition(d.panel, d.outcome, d.treatment)
+        t = b.by_type
+        bad = t["type"].str.startswith("Later vs Earlier")
+        share = float(t.loc[bad, "weight"].sum())
+        verdict = (
+            f"Bacon: {share:.1%} of the TWFE weight ({b.twfe:.4f}) is on later-vs-earlier "
+            "(already-treated control) comparisons"
+        )
+        table = pd.concat(
+            [t, pd.DataFrame([{"type": "TWFE", "weight": 1.0, "estimate": b.twfe}])],
+            ignore_index=True,
+        ).astype({"n_comparisons": "Int64"})
+        return Outcome(verdict, "forbidden_weight", share, table, (b.plot(),), b)
+
+    def estimators(self) -> Outcome:
+        d = self.design
+        c = compare_event_studies(
+            d.panel,
+            d.outcome,
+            d.cohort,
+            window=self.window,
+            covariates=d.covariates,
+            vcov=Cluster(d.cluster),
+        )
+        wide = c.frame.pivot_table(index="event_time", columns="estimator", values="estimate")
+        post = c.frame[c.frame["event_time"] >= 0].groupby("estimator")["estimate"].mean()
+        table = wide.T.assign(mean_post=post).reset_index()
+        table.columns = [str(x) for x in table.columns]
+        means = {str(k): float(v) for k, v in post.items()}
+        lo, hi = min(means, key=means.__getitem__), max(means, key=means.__getitem__)
+        spread = means[hi] - means[lo]
+        verdict = (
+            f"estimators: mean post-period effect from {means[lo]:.4f} ({lo}) to "
+            f"{means[hi]:.4f} ({hi}) across {len(means)} estimators; spread {spread:.4f}"
+        )
+        if c.info.skipped:
+            verdict += f" (skipped: {', '.join(c.info.skipped)})"
+        return Outcome(verdict, "spread", spread, table, (c.plot(),), c)
+
+    def placebo(self) -> Outcome:
+        res = placebo_test(
+            self.baseline,
+            self.design.treatment,
+            draws=self.placebo_draws,
+            seed=self.seeds["placebo"],
+            executor=self.executor,
+            progress=self.progress,
+        )
+        verdict = (
+            f"placebo: randomization p {_p(res.p_value)} (two-sided, {res.draws:,} draws; "
+            f"estimate {res.estimate:.4f}, placebo sd {np.nanstd(res.coefs, ddof=1):.4f})"
+        )
+        return Outcome(verdict, "p_value", res.p_value, res.to_frame(), (res.plot(),), res)
+
+    def psm(self) -> Outcome:
+        d = self.design
+        if not d.covariates:
+            return _skipped("psm: skipped, the design has no covariates for the propensity score")
+        res = psm_did(
+            d.panel, d.outcome, d.treatment, d.covariates, absorb=d.absorb, vcov=Cluster(d.cluster)
+        )
+        row = _term_row(res.to_frame(), d.treatment)
+        worst = float(res.balance["bias_after"].abs().max())
+        verdict = (
+            f"PSM-DID: ATT = {res.att:.4f} (SE {row['std_error']:.4f}, p {_p(row['p_value'])}); "
+            f"max |standardised bias| after matching {worst:.1f}%"
+        )
+        return Outcome(verdict, "att", res.att, res.to_frame(), (res.plot(),), res)
+
+    def clustering(self) -> Outcome:
+        d, base = self.design, self.baseline
+        frame = d.panel.frame
+        present = [c for c in self.alt_clusters if c in frame.columns and c != d.cluster]
+        levels = [c for c in present if frame[c].nunique() >= 2]
+        single = [c for c in present if c not in levels]
+        if not levels:
+            return _skipped(
+                f"clustering: skipped, none of {list(self.alt_clusters)} is a column of the data "
+                "with at least two clusters"
+            )
+        rows, fits = [], {d.cluster: base}
+        for level in (d.cluster, *levels):
+            fit = fits.get(level) or base.with_vcov(Cluster(level))
+            fits[level] = fit
+            rows.append(self._cluster_row(fit, level))
+        table = pd.DataFrame(rows)
+        worst = _row_at(table, int(np.argmax(table["p_final"].to_numpy(dtype=float))))
+        how = "wild bootstrap" if np.isfinite(worst["wild_p_value"]) else "analytic"
+        verdict = (
+            f"clustering: largest p {_p(worst['p_final'])} ({worst['cluster']}, "
+            f"{int(worst['clusters'])} clusters, {how}) across {len(table)} levels"
+        )
+        if single:
+            verdict += f" ({', '.join(single)}: a single cluster, left out)"
+        wild = table[np.isfinite(table["wild_p_value"].to_numpy(dtype=float))]
+        if len(wild):
+            few = _row_at(wild, int(np.argmin(wild["clusters"].to_numpy())))
+            verdict += (
+                f"; wild bootstrap p {_p(few['wild_p_value'])} with {int(few['clusters'])} "
+                f"{few['cluster']} clusters"
+            )
+        from countyeconomy.report import coefplot
+
+        chart = coefplot(*fits.values(), model_names=list(fits), keep=[d.treatment])
+        return Outcome(verdict, "max_p_value", float(worst["p_final"]), table, (chart,), fits)
+
+    def _cluster_row(self, fit: TWFEResult, level: str) -> dict[str, Any]:
+        t = self.design.treatment
+        f = _term_row(fit.to_frame(), t)
+        n = int(next(iter(fit.info.clusters.values())))
+        row: dict[str, Any] = {
+            "cluster": level,
+            "clusters": n,
+            "estimate": f["estimate"],
+            "std_error": f["std_error"],
+            "p_value": f["p_value"],
+            "ci_low": f["ci_low"],
+            "ci_high": f["ci_high"],
+            "wild_p_value": np.nan,
+            "wild_ci_low": np.nan,
+            "wild_ci_high": np.nan,
+        }
+        if n < FEW_CLUSTERS:
+            wb = wild_bootstrap(
+                fit,
+                t,
+                reps=self.bootstrap_reps,
+                seed=self.seeds["clustering"],
+                executor=self.executor,
+                progress=self.progress,
+            )
+            row |= {
+                "wild_p_value": wb.p_value,
+                "wild_ci_low": wb.ci_low,
+                "wild_ci_high": wb.ci_high,
+            }
+        row["p_final"] = row["wild_p_value"] if np.isfinite(row["wild_p_value"]) else row["p_value"]
+        return row
+
+    def samples(self) -> Outcome:
+        d, base = self.design, self.baseline
+        if not self.sample_filters:
+            return _skipped("samples: skipped, no sample_filters given")
+        fits: dict[str, TWFEResult] = {"baseline": base}
+        rows = [_sample_row("baseline", base, d)]
+        for name, rule in self.sample_filters.items():
+            sub = _apply_filter(d.panel, name, rule)
+            fit = twfe(sub, d.formula, vcov=Cluster(d.cluster))
+            fits[name] = fit
+            rows.append(_sample_row(name, fit, d))
+        table = pd.DataFrame(rows)
+        alt = table.iloc[1:]
+        worst = float(alt["p_value"].max())
+        verdict = (
+            f"samples: estimate {alt['estimate'].min():.4f} to {alt['estimate'].max():.4f} "
+            f"across {len(alt)} sample(s) (baseline {float(base.params[d.treatment]):.4f}); "
+            f"largest p {_p(worst)}"
+        )
+        from countyeconomy.report import coefplot
+
+        chart = coefplot(*fits.values(), model_names=list(fits), keep=[d.treatment])
+        return Outcome(verdict, "max_p_value", worst, table, (chart,), fits)
+
+    def honestdid(self) -> Outcome:
+        es = self.event_study
+        res = honest_did(
+            es, mbar=self.honest_mbar, grid=honest_grid(es), seed=self.seeds["honestdid"]
+        )
+        bd = res.breakdown
+        if bd is None:
+            verdict = "HonestDiD: no breakdown value, the robust CI covers 0 even at Mbar = 0"
+            value = float("nan")
+        else:
+            sign = ">=" if res.breakdown_censored else "="
+            verdict = (
+                f"HonestDiD: breakdown Mbar {sign} {bd:.2f}; the first post-period effect "
+                f"{res.estimate:.4f} stays significant for post-period trend violations up to "
+                f"{bd:.2f}x the largest pre-period one"
+            )
+            value = float(bd)
+        return Outcome(verdict, "breakdown_mbar", value, res.to_frame(), (res.plot(),), res)
+
+
+def honest_grid(es: EventStudyResult) -> tuple[float, float]:
+    """HonestDiD's theta grid: 20 SEs of the first post-period effect beyond both 0 and it.
+
+    R's default (+/- 20 SEs around 0) cuts the robust set of a precisely estimated effect.
+    """
+    f = es.event_frame()
+    row = _row_at(f, int(np.flatnonzero(f["event_time"].to_numpy() == 0)[0]))
+    b, se = float(row["estimate"]), float(row["std_error"])
+    return (min(0.0, b) - 20 * se, max(0.0, b) + 20 * se)
+
+
+def _row_at(frame: pd.DataFrame, i: int) -> dict[str, Any]:
+    return {str(k): v for k, v in frame.iloc[i].to_dict().items()}
+
+
+def _term_row(frame: pd.DataFrame, term: str) -> dict[str, Any]:
+    """The row of ``term`` in a tidy ``to_frame()`` table, as a dict."""
+    rows = frame[frame["term"] == term]
+    if rows.empty:
+        raise IdentificationError(
+            f"no coefficient {term!r} in the fit (terms: {list(frame['term'])})."
+        )
+    return _row_at(rows, 0)
+
+
+def _skipped(reason: str) -> Outcome:
+    return Outcome(reason, "", float("nan"), pd.DataFrame(), (), None, status="skipped")
+
+
+def _sample_row(name: str, fit: TWFEResult, d: Design) -> dict[str, Any]:
+    f = _term_row(fit.to_frame(), d.treatment)
+    n_counties = int(fit.info.fixed_effects.get("county", 0)) or None
+    return {
+        "sample": name,
+        "nobs": int(fit.info.nobs),
+        "counties": n_counties,
+        "estimate": f["estimate"],
+        "std_error": f["std_error"],
+        "p_value": f["p_value"],
+        "ci_low": f["ci_low"],
+        "ci_high": f["ci_high"],
+    }
+
+
+def _apply_filter(panel: Panel, name: str, rule: SampleFilter) -> Panel:
+    """Rows kept by a filter: a ``DataFrame.query`` string or a callable giving a mask or frame."""
+    frame = panel.frame
+    if isinstance(rule, str):
+        kept = frame.query(rule, engine="python")
+    elif callable(rule):
+        out = rule(frame)
+        if isinstance(out, pd.DataFrame):
+            kept = out
+        else:
+            mask = np.asarray(out, dtype=bool)
+            if mask.shape != (len(frame),):
+                raise IdentificationError(
+                    f"sample filter {name!r} returned {mask.shape[0] if mask.ndim else 0} values; "
+                    f"a mask needs one per row ({len(frame)})."
+                )
+            kept = frame.loc[mask]
+    else:
+        raise IdentificationError(
+            f"sample filter {name!r} must be a query string or a callable, got {type(rule).__name__}."
+        )
+    if kept.empty:
+        raise IdentificationError(f"sample filter {name!r} keeps no rows.")
+    return Panel.from_frame(kept, county=panel.county, year=panel.year)

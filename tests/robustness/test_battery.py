@@ -1,0 +1,269 @@
+"""The robustness battery: every verdict's number equals the underlying function's number."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import countyeconomy as ce
+from countyeconomy.datasets._simulate_county import CountySimConfig
+from countyeconomy.errors import CountyEconomyWarning, FormulaError, InvalidOptionError
+from countyeconomy.robustness._battery_checks import honest_grid
+from countyeconomy.robustness.battery import (
+    CHECKS,
+    Design,
+    RobustnessReport,
+    check_seeds,
+    run_robustness,
+)
+
+OUTCOME, TREAT, COHORT, COV = "log_rural_income", "policy", "first_treated", "log_gdp_pc"
+DRAWS, REPS = 200, 999
+FILTERS = {
+    "no districts": "not name.str.endswith('区')",
+    "no Zhejiang": lambda f: f["province"] != "浙江省",
+}
+
+
+@pytest.fixture(scope="module")
+def panel() -> ce.Panel:
+    # three provinces (311 counties x 15 years) and a small effect, so p-values are not 0 or 1
+    cfg = CountySimConfig(provinces=("33", "36", "43"), batch_shares=(0.05,) * 7, effect=0.005)
+    return ce.datasets.simulate_county_panel(seed=3, config=cfg).panel
+
+
+@pytest.fixture(scope="module")
+def design(panel: ce.Panel) -> Design:
+    return Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, covariates=(COV,))
+
+
+def _run(design: Design, **kw: object) -> RobustnessReport:
+    opts: dict[str, object] = dict(
+        seed=11, placebo_draws=DRAWS, bootstrap_reps=REPS, sample_filters=FILTERS, progress=False
+    )
+    opts |= kw
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_robustness(design, **opts)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def report(design: Design) -> RobustnessReport:
+    return _run(design)
+
+
+@pytest.fixture(scope="module")
+def baseline(panel: ce.Panel) -> object:
+    return ce.twfe(panel, f"{OUTCOME} ~ {TREAT} + {COV} | county + year", vcov=ce.Cluster("county"))
+
+
+@pytest.fixture(scope="module")
+def es(panel: ce.Panel) -> object:
+    return ce.event_study(panel, OUTCOME, COHORT, covariates=[COV])
+
+
+def test_every_check_has_table_charts_and_verdict(report: RobustnessReport) -> None:
+    assert list(report.checks) == list(CHECKS)
+    summary = report.summary()
+    assert summary["status"].eq("ok").all(), summary
+    for name, check in report.checks.items():
+        assert not check.table.empty, name
+        assert len(check.charts) >= 1, name
+        assert check.verdict and re.search(r"\d", check.verdict), name
+    assert list(summary.columns) == ["status", "statistic", "value", "verdict"]
+    assert set(report.timings().index) == set(CHECKS)
+
+
+def test_pretrends_equals_event_study(report: RobustnessReport, es: object) -> None:
+    w = es.pretrend  # type: ignore[attr-defined]
+    check = report["pretrends"]
+    assert check.value == w.p_value
+    assert f"= {w.statistic:.2f}" in check.verdict and f"p = {w.p_value:.3f}" in check.verdict
+
+
+def test_bacon_equals_decomposition(report: RobustnessReport, panel: ce.Panel) -> None:
+    b = ce.bacon_decomposition(panel, OUTCOME, TREAT)
+    forbidden = b.by_type.loc[b.by_type["type"].str.startswith("Later vs Earlier"), "weight"]
+    assert report["bacon"].value == pytest.approx(float(forbidden.sum()), abs=1e-14)
+    assert f"{b.twfe:.4f}" in report["bacon"].verdict
+
+
+def test_estimators_equal_compare(report: RobustnessReport, panel: ce.Panel) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = ce.compare_event_studies(panel, OUTCOME, COHORT, covariates=[COV])
+    post = c.frame[c.frame["event_time"] >= 0].groupby("estimator")["estimate"].mean()
+    assert report["estimators"].value == pytest.approx(float(post.max() - post.min()), abs=1e-14)
+    assert f"{post.max():.4f}" in report["estimators"].verdict
+
+
+def test_placebo_equals_placebo_test(report: RobustnessReport, baseline: object) -> None:
+    check = report["placebo"]
+    assert check.seed == check_seeds(11)[0]["placebo"]
+    direct = ce.placebo_test(baseline, TREAT, draws=DRAWS, seed=check.seed, progress=False)
+    assert 0 < direct.p_value < 1
+    assert check.value == direct.p_value
+    np.testing.assert_array_equal(check.result.coefs, direct.coefs)
+    assert f"p = {direct.p_value:.3f}" in check.verdict
+
+
+def test_psm_equals_psm_did(report: RobustnessReport, panel: ce.Panel) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = ce.psm_did(panel, OUTCOME, TREAT, [COV])
+    assert report["psm"].value == direct.att
+    assert f"ATT = {direct.att:.4f}" in report["psm"].verdict
+
+
+def test_clustering_equals_refits_and_wild_bootstrap(
+    report: RobustnessReport, baseline: object
+) -> None:
+    check = report["clustering"]
+    table = check.table.set_index("cluster")
+    assert list(table.index) == ["county", "prefecture", "province"]
+    p = {}
+    for level in table.index:
+        fit = baseline.with_vcov(ce.Cluster(level))  # type: ignore[attr-defined]
+        row = fit.to_frame().set_index("term").loc[TREAT]
+        assert table.loc[level, "std_error"] == row["std_error"]
+        p[level] = row["p_value"]
+        if table.loc[level, "clusters"] < 42:  # few clusters: wild bootstrap with the check's seed
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = ce.wild_bootstrap(fit, TREAT, reps=REPS, seed=check.seed, progress=False)
+            assert table.loc[level, "wild_p_value"] == wb.p_value
+            p[level] = wb.p_value
+        else:
+            assert np.isnan(table.loc[level, "wild_p_value"])
+    assert check.value == max(p.values())
+
+
+def test_samples_equal_refits_on_filtered_data(report: RobustnessReport, panel: ce.Panel) -> None:
+    table = report["samples"].table.set_index("sample")
+    frame = panel.to_frame()
+    kept = frame[~frame["name"].str.endswith("区")]
+    fit = ce.twfe(
+        kept, f"{OUTCOME} ~ {TREAT} + {COV} | county + year", county="county", year="year"
+    )
+    assert table.loc["no districts", "estimate"] == float(fit.params[TREAT])
+    assert table.loc["no districts", "nobs"] == fit.info.nobs < len(frame)
+    assert table.loc["no Zhejiang", "nobs"] == (frame["province"] != "浙江省").sum()
+    assert report["samples"].value == table["p_value"].iloc[1:].max()
+
+
+def test_honestdid_equals_honest_did(report: RobustnessReport, es: object) -> None:
+    check = report["honestdid"]
+    direct = ce.honest_did(es, seed=check.seed, grid=honest_grid(es))  # type: ignore[arg-type]
+    b, se = es.event_frame().set_index("event_time").loc[0, ["estimate", "std_error"]]  # type: ignore[attr-defined]
+    assert honest_grid(es) == (min(0, b) - 20 * se, max(0, b) + 20 * se)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(check.table, direct.to_frame())
+    if direct.breakdown is None:
+        assert np.isnan(check.value) and "no breakdown" in check.verdict
+    else:
+        assert check.value == direct.breakdown
+
+
+def test_same_seed_same_report(report: RobustnessReport, design: Design) -> None:
+    again = _run(design)
+    pd.testing.assert_frame_equal(again.summary(), report.summary())
+    for name in CHECKS:
+        pd.testing.assert_frame_equal(again[name].table, report[name].table)
+    other = _run(design, seed=12, checks=["placebo"])
+    assert not np.array_equal(other["placebo"].result.coefs, report["placebo"].result.coefs)
+
+
+def test_executor_gives_same_numbers(report: RobustnessReport, design: Design) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        rep = _run(design, checks=("placebo", "clustering"), executor=pool)
+    for name in ("placebo", "clustering"):
+        pd.testing.assert_frame_equal(rep[name].table, report[name].table)
+
+
+def test_seed_none_is_reproducible_from_entropy(design: Design) -> None:
+    first = _run(design, seed=None, checks=["placebo"])
+    again = _run(design, seed=first.seed_entropy, checks=["placebo"])
+    assert again["placebo"].seed == first["placebo"].seed
+    assert again["placebo"].value == first["placebo"].value
+
+
+def test_to_html_is_offline_with_inline_svg(report: RobustnessReport, tmp_path: Path) -> None:
+    out = report.to_html(tmp_path / "sub" / "robustness.html")
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") >= len(CHECKS)
+    assert "<script" not in page
+    assert report["placebo"].verdict in page
+    assert "<table" in report._repr_html_()
+
+
+def test_to_latex_returns_tabulars(report: RobustnessReport) -> None:
+    tex = report.to_latex()
+    assert tex.count(r"\begin{tabular}") == len(CHECKS) + 1
+    assert r"\end{tabular}" in tex and r"5\%" in tex
+
+
+def test_bad_design_names_the_column(panel: ce.Panel) -> None:
+    with pytest.raises(FormulaError, match=r"'nope' \(outcome\)"):
+        Design(panel, outcome="nope", treatment=TREAT, cohort=COHORT)
+    with pytest.raises(FormulaError, match=r"'town' \(cluster\), 'gdp' \(covariate\)"):
+        Design(
+            panel,
+            outcome=OUTCOME,
+            treatment=TREAT,
+            cohort=COHORT,
+            covariates=["gdp"],
+            cluster="town",
+        )
+    with pytest.raises(ce.CountyEconomyError, match="'region' \\(absorb\\)"):
+        Design(
+            panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, absorb="county + region^year"
+        )
+
+
+def test_design_from_dataframe(panel: ce.Panel) -> None:
+    frame = panel.to_frame()
+    d = Design(frame, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, covariates=COV)
+    assert d.covariates == (COV,) and d.panel.county == "county"
+    assert d.formula == f"{OUTCOME} ~ {TREAT} + {COV} | county + year"
+    pd.testing.assert_frame_equal(frame, panel.to_frame())  # the caller's data is untouched
+
+
+def test_failing_check_is_recorded_not_raised(design: Design) -> None:
+    with pytest.warns(CountyEconomyWarning, match="samples: failed"):
+        rep = run_robustness(
+            design,
+            checks=["pretrends", "samples"],
+            sample_filters={"bad": "no_such_column > 0"},
+            progress=False,
+        )
+    assert rep["samples"].status == "failed"
+    assert "no_such_column" in rep["samples"].verdict
+    assert rep["pretrends"].status == "ok"
+    assert rep.summary().loc["samples", "status"] == "failed"
+
+
+def test_skipped_checks_record_a_reason(panel: ce.Panel) -> None:
+    d = Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT)
+    rep = run_robustness(d, checks=["psm", "samples", "clustering"], alt_clusters=("town",))
+    assert rep.summary()["status"].tolist() == ["skipped"] * 3
+    assert "no covariates" in rep["psm"].verdict
+
+
+def test_unknown_check_is_an_error(design: Design) -> None:
+    with pytest.raises(InvalidOptionError, match="'trends'"):
+        run_robustness(design, checks=["trends"])
+
+
+def test_clustering_leaves_out_single_cluster_levels(panel: ce.Panel) -> None:
+    one = panel.to_frame().query("province == '浙江省'")
+    d = Design(one, outcome=OUTCOME, treatment=TREAT, cohort=COHORT)
+    rep = run_robustness(d, checks="clustering", bootstrap_reps=REPS, seed=1, progress=False)
+    assert rep["clustering"].status == "ok"
+    assert rep["clustering"].table["cluster"].tolist() == ["county", "prefecture"]
+    assert "province: a single cluster, left out" in rep["clustering"].verdict
+    assert "outcome='log_rural_income'" in repr(d) and "DataFrame" not in repr(d)
