@@ -3,7 +3,15 @@
 from countyeconomy.estimators._coefs import COLUMNS, CoefTable, Summary
 from countyeconomy.estimators._formula import ParsedFormula, parse_formula
 from countyeconomy.estimators._linear import FitInfo, LinearResultBase
+from countyeconomy.estimators.heterogeneity import HeterogeneityResult, heterogeneity
 from countyeconomy.estimators.iv import FirstStage, IVResult, iv
+from countyeconomy.estimators.mechanism import (
+    MechanismResult,
+    MediationWarning,
+    SobelTest,
+    mechanism,
+)
+from countyeconomy.estimators.moderation import ModerationResult, moderation
 from countyeconomy.estimators.staggered import (
     AggregateResult,
     ATTgtResult,
@@ -35,10 +43,15 @@ __all__ = [
     "EventStudyResult",
     "FirstStage",
     "FitInfo",
+    "HeterogeneityResult",
     "IVResult",
     "ImputationResult",
     "LinearResultBase",
+    "MechanismResult",
+    "MediationWarning",
+    "ModerationResult",
     "ParsedFormula",
+    "SobelTest",
     "Summary",
     "SunAbrahamResult",
     "TWFEResult",
@@ -49,8 +62,11 @@ __all__ = [
     "compare_event_studies",
     "did_multiplegt",
     "event_study",
+    "heterogeneity",
     "imputation_did",
     "iv",
+    "mechanism",
+    "moderation",
     "panel_threshold",
     "parse_formula",
     "sun_abraham",

@@ -69,6 +69,20 @@ CASES: dict[str, Fit] = {
         bootstrap=20,
         seed=1,
     ),
+    "mechanism": lambda df, y: ce.mechanism(
+        df, "x1", "x2", y, county="county", year="year", theory="x2 raises y (cited)"
+    ),
+    "moderation": lambda df, y: ce.moderation(df, "x1", "x2", y, county="county", year="year"),
+    "heterogeneity": lambda df, y: ce.heterogeneity(
+        (
+            df.assign(half=(df["county"] % 2).map({0: "even", 1: "odd"})),
+            f"{y} ~ x1 | county + year",
+        ),
+        "half",
+        test="seemingly_unrelated",
+        county="county",
+        year="year",
+    ),
     "did_multiplegt": lambda df, y: ce.did_multiplegt(
         _balanced(_staggered(df)), y, "d", effects=2, county="county", year="year"
     ),
