@@ -33,7 +33,9 @@ def _printed(x: float) -> float:
     return 0.5 * 10 ** (np.floor(np.log10(abs(x))) - 2) if x else 0.0
 
 
-def _assert_close(res: HonestDiDResult, table: dict[float, tuple[float, float]], tol: float) -> None:
+def _assert_close(
+    res: HonestDiDResult, table: dict[float, tuple[float, float]], tol: float
+) -> None:
     """``tol`` is the numerical tolerance on top of the printed rounding."""
     got = res.bounds.set_index("m")
     for m, (lo, hi) in table.items():

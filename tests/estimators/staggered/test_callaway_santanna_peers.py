@@ -140,7 +140,9 @@ def test_mpdta_weighted_cells_match_moderndid(mpdta: pd.DataFrame) -> None:
     df = mpdta.assign(wt=np.exp(mpdta.groupby("countyreal")["lpop"].transform("first") / 5))
     for kw in ({"weights": "wt"}, {"weights": "wt", "method": "dr", "covariates": ["lpop"]}):
         ours = _ours(df, "lemp", "first_treat", "countyreal", **kw)
-        _assert_matches_md(ours, _md(df, "lemp", "first_treat", "countyreal", **kw), aggregates=False)
+        _assert_matches_md(
+            ours, _md(df, "lemp", "first_treat", "countyreal", **kw), aggregates=False
+        )
 
 
 @pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
