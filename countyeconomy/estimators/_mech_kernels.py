@@ -95,10 +95,8 @@ def sorted_factor(values: np.ndarray, name: str) -> Factor:
 
 
 def dense_factor(codes: np.ndarray) -> Factor:
-    """Consecutive codes for the distinct values of ``codes``."""
-    _, inv = np.unique(codes, return_inverse=True)
-    inv = inv.astype(np.intp)
-    return Factor(inv, int(inv.max()) + 1 if len(inv) else 0)
+    """Consecutive codes for the distinct values of ``codes`` (in sorted order)."""
+    return sorted_factor(codes, "")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from countyeconomy.linalg._demean import (
     demean,
     demean_balanced_twoway,
 )
-from countyeconomy.linalg._factors import Factor, cross, factorize, singleton_mask
+from countyeconomy.linalg._factors import Factor, cross, factorize, group_sums, singleton_mask
 from countyeconomy.linalg._ols import OLSFit, collinear_columns, ols
 from countyeconomy.linalg._sandwich import (
     cluster_meat,
@@ -28,6 +28,7 @@ __all__ = [
     "demean_balanced_twoway",
     "driscoll_kraay_meat",
     "factorize",
+    "group_sums",
     "hc_meat",
     "ols",
     "sandwich",

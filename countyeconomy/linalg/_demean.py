@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from countyeconomy._typing import FloatArray
-from countyeconomy.linalg._factors import Factor
+from countyeconomy.linalg._factors import Factor, group_sums
 
 __all__ = ["SCHUR_MAX_LEVELS", "DemeanResult", "demean", "demean_balanced_twoway"]
 
@@ -49,14 +49,6 @@ class DemeanResult:
     method: str
     iterations: int
     converged: bool
-
-
-def _group_sums(x: FloatArray, codes: np.ndarray, n_levels: int) -> FloatArray:
-    """``(n_levels, k)`` sums of the columns of ``x`` per level."""
-    out = np.empty((n_levels, x.shape[1]))
-    for j in range(x.shape[1]):
-        out[:, j] = np.bincount(codes, weights=x[:, j], minlength=n_levels)
-    return out
 
 
 def _level_weights(f: Factor, w: FloatArray | None) -> FloatArray:
@@ -91,8 +83,8 @@ def demean_balanced_twoway(x: FloatArray, a: Factor, b: Factor) -> FloatArray:
             grid -= row[:, None]
             grid -= col[None, :]
         return result
-    ma = _group_sums(x, a.codes, a.n_levels) / b.n_levels
-    mb = _group_sums(x, b.codes, b.n_levels) / a.n_levels
+    ma = group_sums(x, a.codes, a.n_levels) / b.n_levels
+    mb = group_sums(x, b.codes, b.n_levels) / a.n_levels
     grand = x.mean(axis=0)
     out: FloatArray = x - ma[a.codes] - mb[b.codes] + grand
     return out

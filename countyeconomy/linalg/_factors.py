@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy._codes import dense_int_codes
-from countyeconomy._typing import IntArray
+from countyeconomy._typing import FloatArray, IntArray
 
-__all__ = ["Factor", "cross", "factorize", "singleton_mask"]
+__all__ = ["Factor", "cross", "factorize", "group_sums", "singleton_mask"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,11 @@ def singleton_mask(factors: list[Factor]) -> np.ndarray:
                 changed = True
         if not changed:
             return np.zeros(n, dtype=bool) if drop is None else drop
+
+
+def group_sums(x: FloatArray, codes: np.ndarray, n_levels: int) -> FloatArray:
+    """``(n_levels, k)`` sums of the columns of ``(n, k)`` ``x`` within each level of ``codes``."""
+    out = np.empty((n_levels, x.shape[1]))
+    for j in range(x.shape[1]):
+        out[:, j] = np.bincount(codes, weights=x[:, j], minlength=n_levels)
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from countyeconomy._typing import FloatArray
+from countyeconomy.linalg._factors import group_sums
 
 __all__ = ["cluster_meat", "driscoll_kraay_meat", "hc_meat", "sandwich", "scores"]
 
@@ -21,16 +22,9 @@ def hc_meat(score: FloatArray) -> FloatArray:
     return out
 
 
-def _level_sums(score: FloatArray, codes: np.ndarray, n_levels: int) -> FloatArray:
-    out = np.empty((n_levels, score.shape[1]))
-    for j in range(score.shape[1]):
-        out[:, j] = np.bincount(codes, weights=score[:, j], minlength=n_levels)
-    return out
-
-
 def cluster_meat(score: FloatArray, codes: np.ndarray, n_levels: int) -> FloatArray:
     """``(k, k)`` one-way cluster meat ``sum_g (sum_{i in g} s_i)(sum_{i in g} s_i)'``."""
-    sums = _level_sums(score, codes, n_levels)
+    sums = group_sums(score, codes, n_levels)
     out: FloatArray = sums.T @ sums
     return out
 
@@ -43,7 +37,7 @@ def driscoll_kraay_meat(
     With ``h_t = sum_i s_it`` the meat is ``G_0 + sum_{l=1}^{L} (1 - l/(L+1)) (G_l + G_l')`` and
     ``G_l = sum_t h_t h_{t-l}'``. Time codes must be in chronological order.
     """
-    h = _level_sums(score, time_codes, n_times)
+    h = group_sums(score, time_codes, n_times)
     meat = h.T @ h
     for lag in range(1, lags + 1):
         weight = 1.0 - lag / (lags + 1.0)
