@@ -11,7 +11,18 @@ from countyeconomy.errors import InvalidOptionError
 
 __all__ = ["PALETTE", "chart_to_svg", "save_chart", "themed"]
 
-PALETTE = ("#1f4e79", "#c0392b", "#2e8b57", "#d68910", "#6c3483", "#5d6d7e", "#117a65")
+PALETTE = (
+    "#1f4e79",
+    "#c0392b",
+    "#2e8b57",
+    "#d68910",
+    "#6c3483",
+    "#5d6d7e",
+    "#117a65",
+    "#a04000",
+    "#2874a6",
+    "#7d6608",
+)
 _FONT = "Helvetica, Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 
 
