@@ -38,3 +38,22 @@ def true_tau_matrix(s: SimulatedPanel) -> tuple[np.ndarray, np.ndarray]:
     tau = cells.reindex(key).fillna(0.0).to_numpy()
     n_t = df["year"].nunique()
     return tau.reshape(-1, n_t), df["policy"].to_numpy(dtype=float).reshape(-1, n_t)
+
+
+def diff_diff_mpdta(estimator: str) -> tuple[float, float]:
+    """ATT and SE of a diff-diff estimator class (by name) on mpdta, clustered by county."""
+    import warnings
+
+    import pytest
+
+    dd = pytest.importorskip("diff_diff")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = getattr(dd, estimator)(cluster="countyreal").fit(
+            ce.datasets.load_mpdta().to_frame(),
+            outcome="lemp",
+            unit="countyreal",
+            time="year",
+            first_treat="first_treat",
+        )
+    return float(r.att), float(r.se)

@@ -16,7 +16,7 @@ from countyeconomy.errors import IdentificationError, RowsDroppedWarning
 from countyeconomy.estimators.staggered._bacon_core import bacon_arrays, twfe_did_balanced
 from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
 from tests.conftest import requires_data
-from tests.estimators.staggered._data import sim, true_tau_matrix, unbalanced
+from tests.estimators.staggered._data import diff_diff_mpdta, sim, true_tau_matrix, unbalanced
 
 Y, G = "log_rural_income", "first_treated"
 
@@ -145,18 +145,7 @@ def test_att_matches_diff_diff_sun_abraham() -> None:
 
 @requires_data
 def test_mpdta_matches_diff_diff_sun_abraham() -> None:
-    dd = pytest.importorskip("diff_diff")
-    panel = ce.datasets.load_mpdta()
-    ours = sun_abraham(panel, "lemp", "first_treat")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        r = dd.SunAbraham(cluster="countyreal").fit(
-            panel.to_frame(),
-            outcome="lemp",
-            unit="countyreal",
-            time="year",
-            first_treat="first_treat",
-        )
+    ours = sun_abraham(ce.datasets.load_mpdta(), "lemp", "first_treat")
     np.testing.assert_allclose(
-        [ours.params["ATT"], ours.std_errors["ATT"]], [r.att, r.se], rtol=1e-8
+        [ours.params["ATT"], ours.std_errors["ATT"]], diff_diff_mpdta("SunAbraham"), rtol=1e-8
     )
