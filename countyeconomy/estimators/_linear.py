@@ -26,7 +26,7 @@ from countyeconomy.inference import (
 )
 from countyeconomy.linalg import Factor, scores
 
-__all__ = ["FitInfo", "LinearResultBase", "LinearState", "vcov_for"]
+__all__ = ["FitInfo", "LinearModel", "LinearResultBase", "vcov_for"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class FitInfo:
 
 
 @dataclass(frozen=True)
-class LinearState:
+class LinearModel:
     """Arrays kept to recompute covariances: demeaned regressors, residuals, weights, factors."""
 
     data: ModelData
@@ -64,7 +64,7 @@ class LinearState:
     fixed_effects: tuple[Factor, ...]
 
 
-def _cluster_factors(state: LinearState, spec: VcovSpec) -> list[Factor] | None:
+def _cluster_factors(state: LinearModel, spec: VcovSpec) -> list[Factor] | None:
     data = state.data
     if isinstance(spec, Cluster):
         out = []
@@ -100,7 +100,7 @@ def _cluster_factors(state: LinearState, spec: VcovSpec) -> list[Factor] | None:
     return None
 
 
-def vcov_for(state: LinearState, spec: VcovSpec, ssc: SmallSampleCorrection) -> VcovResult:
+def vcov_for(state: LinearModel, spec: VcovSpec, ssc: SmallSampleCorrection) -> VcovResult:
     """Covariance of a fitted linear model under ``spec`` and ``ssc``."""
     w = state.weights
     resid = state.resid
@@ -122,7 +122,7 @@ class LinearResultBase(CoefProtocol):
     coefs: CoefTable
     info: FitInfo
     vcov_spec: VcovSpec
-    _state: LinearState
+    model: LinearModel
 
     title: str = "Linear model"
 
@@ -138,13 +138,13 @@ class LinearResultBase(CoefProtocol):
     @property
     def estimation_rows(self) -> np.ndarray:
         """Positions (in the input data, sorted as the Panel) of the rows used in the fit."""
-        return self._state.rows.copy()
+        return self.model.rows.copy()
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> Self:
         """A new result with another covariance (and optionally convention); this one is unchanged."""
         spec = resolve_vcov(vcov)
         convention = resolve_ssc(ssc if ssc is not None else self.info.ssc)
-        v = vcov_for(self._state, spec, convention)
+        v = vcov_for(self.model, spec, convention)
         coefs = replace(self.coefs, vcov=v.vcov, df_t=v.df_t)
         info = replace(
             self.info, clusters=v.n_clusters, vcov=describe_vcov(spec), ssc=convention, df_t=v.df_t

@@ -148,11 +148,11 @@ def _split_design(
     year: str | None,
 ) -> tuple[ModelData, str, VcovSpec | None, str]:
     if isinstance(design, TWFEResult):
-        if design._state.weights is not None:
+        if design.model.weights is not None:
             raise InvalidOptionError(
                 "heterogeneity() does not support weighted regressions; pass (data, formula)."
             )
-        return design._state.data, design.info.formula, design.vcov_spec, design.info.ssc
+        return design.model.data, design.info.formula, design.vcov_spec, design.info.ssc
     if isinstance(design, tuple) and len(design) == 2 and isinstance(design[1], str):
         data, formula = design
         if isinstance(data, pd.DataFrame) and county is not None and year is not None:

@@ -11,7 +11,7 @@ from countyeconomy.errors import FormulaError, IdentificationError
 from countyeconomy.estimators._coefs import CoefTable
 from countyeconomy.estimators._design import as_model_data, build_design
 from countyeconomy.estimators._formula import parse_formula
-from countyeconomy.estimators._linear import FitInfo, LinearResultBase, LinearState, vcov_for
+from countyeconomy.estimators._linear import FitInfo, LinearModel, LinearResultBase, vcov_for
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, absorbed_columns
 from countyeconomy.inference import Cluster, VcovSpec, describe_vcov, resolve_ssc, resolve_vcov
 from countyeconomy.linalg import demean, ols
@@ -52,7 +52,7 @@ class IVResult(LinearResultBase):
 
 
 def _first_stage(
-    state_base: LinearState,
+    state_base: LinearModel,
     endog_d: np.ndarray,
     exog_d: np.ndarray,
     z_d: np.ndarray,
@@ -171,7 +171,7 @@ def iv(
     names = tuple(names_all[j] for j in fit.kept)
     x_actual = np.column_stack([xd, dd])[:, fit.kept]
     resid = yd - x_actual @ fit.params
-    state = LinearState(
+    state = LinearModel(
         md, design.rows, xhat[:, fit.kept], resid, design.weights, fit.bread, design.fixed_effects
     )
     v = vcov_for(state, spec, convention)
@@ -201,6 +201,6 @@ def iv(
         coefs=CoefTable(names, fit.params, v.vcov, v.df_t),
         info=info,
         vcov_spec=spec,
-        _state=state,
+        model=state,
         first_stage=fs,
     )

@@ -13,7 +13,7 @@ from countyeconomy.errors import CountyEconomyWarning, IdentificationError
 from countyeconomy.estimators._coefs import CoefTable
 from countyeconomy.estimators._design import Design, as_model_data, build_design
 from countyeconomy.estimators._formula import parse_formula
-from countyeconomy.estimators._linear import FitInfo, LinearResultBase, LinearState, vcov_for
+from countyeconomy.estimators._linear import FitInfo, LinearModel, LinearResultBase, vcov_for
 from countyeconomy.inference import Cluster, VcovSpec, describe_vcov, resolve_ssc, resolve_vcov
 from countyeconomy.linalg import demean, ols
 from countyeconomy.panel import Panel
@@ -162,7 +162,7 @@ def twfe(
             stacklevel=2,
         )
     xk = xd if len(fit.kept) == xd.shape[1] else xd[:, fit.kept]
-    state = LinearState(
+    state = LinearModel(
         md, design.rows, xk, fit.residuals, design.weights, fit.bread, design.fixed_effects
     )
     v = vcov_for(state, spec, convention)
@@ -185,4 +185,4 @@ def twfe(
         demean_method=method,
     )
     coefs = CoefTable(names, fit.params, v.vcov, v.df_t)
-    return TWFEResult(coefs=coefs, info=info, vcov_spec=spec, _state=state)
+    return TWFEResult(coefs=coefs, info=info, vcov_spec=spec, model=state)

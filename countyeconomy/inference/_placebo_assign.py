@@ -68,7 +68,7 @@ def permuted_cohorts(
 
 
 def _assignment(res: LinearResultLike, param: str, scheme: str, group: str | None) -> Assignment:
-    state = res._state
+    state = res.model
     data = state.data
     if data.county is None or data.year is None:
         raise InvalidOptionError(

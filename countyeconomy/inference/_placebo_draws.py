@@ -129,7 +129,7 @@ def _segment_starts(op: sp.csr_matrix) -> np.ndarray | None:
 
 
 def _vcov_parts(res: LinearResultLike) -> tuple[str, tuple[sp.csr_matrix, ...], float, int]:
-    state = res._state
+    state = res.model
     spec = res.vcov_spec
     n = len(state.resid)
     inputs = VcovInputs(

@@ -32,7 +32,7 @@ from countyeconomy.linalg import factorize
 
 def _reject_staggered(result: object) -> None:
     module = type(result).__module__
-    if ".staggered" in module or not hasattr(getattr(result, "_state", None), "xd"):
+    if ".staggered" in module or not hasattr(getattr(result, "model", None), "xd"):
         raise NotImplementedError(
             f"placebo_test batches fixed-effects OLS results (countyeconomy.twfe); "
             f"{type(result).__name__} from {module} needs a refit per draw, and its result does "

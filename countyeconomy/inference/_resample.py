@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from countyeconomy._typing import FloatArray
+from countyeconomy._typing import FloatArray, SeedLike
+from countyeconomy._typing import resolve_seed as _resolve_seed
 from countyeconomy.errors import IdentificationError, InvalidOptionError
 from countyeconomy.inference._specs import VcovSpec
 from countyeconomy.linalg import Factor, factorize
@@ -69,13 +70,9 @@ class ChunkTask:
         return np.random.default_rng(self.seed)
 
 
-def resolve_seed(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
-    """A :class:`numpy.random.SeedSequence` from an int, a sequence, or ``None`` (fresh entropy)."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or int(seed) < 0):
-        raise InvalidOptionError(f"seed must be a non-negative int or None, got {seed!r}.")
-    return np.random.SeedSequence(None if seed is None else int(seed))
+def resolve_seed(seed: SeedLike) -> np.random.SeedSequence:
+    """A fresh :class:`numpy.random.SeedSequence` for ``seed`` (see :func:`countyeconomy._typing.resolve_seed`)."""
+    return _resolve_seed(seed)
 
 
 def chunk_bounds(n_draws: int, chunk: int) -> list[tuple[int, int]]:
@@ -90,7 +87,7 @@ def chunk_bounds(n_draws: int, chunk: int) -> list[tuple[int, int]]:
 def map_chunks(
     fn: Callable[[ChunkTask], T],
     n_draws: int,
-    seed: int | np.random.SeedSequence | None,
+    seed: SeedLike,
     executor: Executor | None = None,
     chunk: int = DEFAULT_CHUNK,
     *,
@@ -134,7 +131,7 @@ def map_chunks(
     return out
 
 
-def seed_entropy(seed: int | np.random.SeedSequence | None) -> tuple[np.random.SeedSequence, int]:
+def seed_entropy(seed: SeedLike) -> tuple[np.random.SeedSequence, int]:
     """The seed sequence to use and its entropy (to report for reproducibility)."""
     root = resolve_seed(seed)
     ent = root.entropy
@@ -207,12 +204,12 @@ class LinearResultLike(Protocol):
     def vcov_spec(self) -> VcovSpec: ...
 
     @property
-    def _state(self) -> LinearStateLike: ...
+    def model(self) -> LinearStateLike: ...
 
 
 def linear_parts(result: object, param: str) -> tuple[LinearResultLike, int]:
     """Check ``result`` is a fitted linear model and return it with the position of ``param``."""
-    state = getattr(result, "_state", None)
+    state = getattr(result, "model", None)
     if state is None or not hasattr(state, "xd") or not hasattr(result, "params"):
         raise InvalidOptionError(
             f"expected a fitted linear result (e.g. from countyeconomy.twfe), got "

@@ -110,7 +110,7 @@ def placebo_test(
     results. Quarterly Journal of Economics 134(2), 557-598.
     """
     res, j, assignment, scheme = _setup(result, param, draws, scheme, group)
-    state = res._state
+    state = res.model
     kind, ops, factor, dof = _vcov_parts(res)
     xd = state.xd
     yd = xd @ res.params.to_numpy() + state.resid
@@ -167,7 +167,7 @@ def _setup(
         raise InvalidOptionError(f"group= is only used with scheme='within_group', not {scheme!r}.")
     if not isinstance(draws, (int, np.integer)) or draws < 1:
         raise InvalidOptionError(f"draws must be a positive int, got {draws!r}.")
-    if res._state.weights is not None:
+    if res.model.weights is not None:
         raise NotImplementedError("placebo_test supports unweighted fits only for now.")
     assignment = _assignment(res, param, scheme, group)
     _check_structure(assignment, scheme, group)
@@ -192,4 +192,4 @@ def placebo_assignments(
     res, _, assignment, scheme = _setup(result, param, draws, scheme, group)
     root, _ = seed_entropy(seed)
     parts = map_chunks(Reassign(assignment, scheme), int(draws), root, None, chunk, progress=False)
-    return pd.DataFrame(np.hstack(parts), index=pd.Index(res._state.rows, name="row"))
+    return pd.DataFrame(np.hstack(parts), index=pd.Index(res.model.rows, name="row"))

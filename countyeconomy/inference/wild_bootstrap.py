@@ -383,7 +383,7 @@ def wild_bootstrap(
         raise InvalidOptionError(f"reps must be a positive int, got {reps!r}.")
     if not 0 < level < 1:
         raise InvalidOptionError(f"level must be between 0 and 1, got {level!r}.")
-    state = res._state
+    state = res.model
     if state.weights is not None:
         raise NotImplementedError("wild_bootstrap supports unweighted fits only for now.")
     name = cluster if cluster is not None else _default_cluster(res)

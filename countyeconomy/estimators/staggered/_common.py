@@ -7,7 +7,6 @@ event-time result protocol and the event-study chart. Never-treated counties hav
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +17,13 @@ from scipy import stats
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import (
-    CountyEconomyWarning,
     FormulaError,
     IdentificationError,
     PanelStructureError,
-    TreatmentTimingError,
 )
 from countyeconomy.estimators._coefs import CoefProtocol, CoefTable, Summary
-from countyeconomy.panel import NEVER_TREATED, Panel
-from countyeconomy.panel._validate import check_columns, describe_values
+from countyeconomy.panel import NEVER_TREATED, Panel, SmallCohortWarning, cohort_by_row
+from countyeconomy.panel._validate import describe_values
 
 __all__ = [
     "EventResultBase",
@@ -38,10 +35,6 @@ __all__ = [
     "resolve_panel",
     "wald_test",
 ]
-
-
-class SmallCohortWarning(CountyEconomyWarning):
-    """A treatment cohort has a single county; its effects are estimated from one unit."""
 
 
 def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
@@ -57,53 +50,6 @@ def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | No
     raise PanelStructureError(
         f"data must be a countyeconomy.Panel or a pandas DataFrame, got {type(data).__name__}."
     )
-
-
-def cohort_by_row(panel: Panel, cohort: str) -> np.ndarray:
-    """The cohort (first treated year; ``0`` = never treated) of each row, validated.
-
-    Raises :class:`TreatmentTimingError` when the column is missing somewhere, not whole years, or
-    not constant within a county (treatment timing that changes, e.g. switching off), and warns
-    with :class:`SmallCohortWarning` when a treated cohort has a single county.
-    """
-    check_columns(panel.frame, [cohort], what="cohort column")
-    col = panel.frame[cohort]
-    if col.isna().any():
-        raise TreatmentTimingError(
-            f"cohort column {cohort!r} has {int(col.isna().sum())} missing value(s); code "
-            f"never-treated counties as {NEVER_TREATED}."
-        )
-    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-    if np.isnan(values).any() or not np.all(values == np.round(values)) or (values < 0).any():
-        raise TreatmentTimingError(
-            f"cohort column {cohort!r} must hold first treated years (whole numbers) or "
-            f"{NEVER_TREATED} for never treated."
-        )
-    g = values.astype(np.int64)
-    county = panel.frame[panel.county]
-    spread = pd.Series(g).groupby(county.to_numpy()).nunique()
-    if (spread > 1).any():
-        bad = spread.index[spread.to_numpy() > 1].tolist()
-        raise TreatmentTimingError(
-            f"cohort column {cohort!r} changes within {len(bad)} county(ies), e.g. "
-            f"{describe_values(bad, 3)}; treatment must be absorbing (adopted once, never "
-            "switched off). Use did_multiplegt for treatments that switch on and off."
-        )
-    _warn_small_cohorts(g, county.to_numpy())
-    return g
-
-
-def _warn_small_cohorts(g: np.ndarray, county: np.ndarray) -> None:
-    per_unit = pd.Series(g, index=county).groupby(level=0).first()
-    sizes = per_unit[per_unit != NEVER_TREATED].value_counts()
-    single = sorted(int(c) for c in sizes.index[sizes.to_numpy() == 1])
-    if single:
-        warnings.warn(
-            f"{len(single)} cohort(s) have a single county ({describe_values(single)}); their "
-            "effects rest on one unit and are noisy.",
-            SmallCohortWarning,
-            stacklevel=4,
-        )
 
 
 def cohort_sizes(g: np.ndarray, county: np.ndarray) -> dict[int, int]:
