@@ -3,7 +3,7 @@
 The public API is re-exported here; see the docs site for worked notebooks.
 """
 
-from countyeconomy import datasets, errors, indicators, registry, report, robustness
+from countyeconomy import datasets, errors, indicators, registry, report, results, robustness
 from countyeconomy.errors import CountyEconomyError
 from countyeconomy.estimators import (
     att_gt,
@@ -31,6 +31,7 @@ from countyeconomy.inference import (
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
 from countyeconomy.report import coefplot, table
+from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
 from countyeconomy.robustness import Design, RobustnessReport, honest_did, psm_did
 from countyeconomy.robustness import run_robustness as robustness_battery
 
@@ -44,8 +45,11 @@ __all__ = [
     "CountyEconomyError",
     "Design",
     "DriscollKraay",
+    "EstimateResult",
+    "FitInfo",
     "HarmonisedPanel",
     "Panel",
+    "PostEstimationResult",
     "Registry",
     "RobustnessReport",
     "__version__",
@@ -70,6 +74,7 @@ __all__ = [
     "psm_did",
     "registry",
     "report",
+    "results",
     "robustness",
     "robustness_battery",
     "sun_abraham",
