@@ -14,10 +14,10 @@ import pandas as pd
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import (
     CountyEconomyWarning,
+    FormulaError,
     IdentificationError,
     PanelStructureError,
     RowsDroppedWarning,
-    FormulaError,
     WeightsError,
 )
 from countyeconomy.estimators.staggered._cs_inference import Clustering
@@ -219,9 +219,7 @@ def prepare(
         w_frame = pd.DataFrame({weights: values[weights], cname: frame[cname].to_numpy()})
         w_unit = _per_unit(w_frame, unit_codes, weights, "weights", cname).astype(float)
         if (w_unit < 0).any() or w_unit[keep_unit].sum() <= 0:
-            raise WeightsError(
-                f"weights column {weights!r} must be non-negative and not all zero."
-            )
+            raise WeightsError(f"weights column {weights!r} must be non-negative and not all zero.")
     rows = keep_unit[unit_codes]
     if not rows.all():
         frame = frame.loc[rows]

@@ -319,9 +319,7 @@ def att_gt(
             "n_units": n,
             "n_units_input": prep.n_units_input,
             "dropped_counties": prep.dropped_counties,
-            "cohort_sizes": {
-                int(g): int((prep.cohort == g).sum()) for g in np.unique(prep.cohort)
-            },
+            "cohort_sizes": {int(g): int((prep.cohort == g).sum()) for g in np.unique(prep.cohort)},
             "control": control,
             "estimation": method,
             "base_period": base_period,

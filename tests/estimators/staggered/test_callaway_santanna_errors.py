@@ -20,8 +20,8 @@ from countyeconomy.errors import (
     TreatmentTimingError,
     WeightsError,
 )
-from countyeconomy.inference import HC1, Cluster
 from countyeconomy.estimators.staggered.att_gt import ATTgtResult, att_gt
+from countyeconomy.inference import HC1, Cluster
 
 
 @pytest.fixture(scope="module")
