@@ -229,8 +229,9 @@ def wald_pretrend(
             k,
             terms,
             rank,
-            f"the covariance of the {k} pre-treatment estimates is singular (rank {rank} of {k}"
-            "; e.g. fewer clusters than pre-treatment estimates), so it has no inverse",
+            f"the covariance of the {k} pre-treatment estimates is singular (rank {rank} of {k}; "
+            "fewer clusters than estimates, or estimates that repeat each other, e.g. two "
+            "cohorts that are each other's only comparison), so it has no inverse",
         )
     stat = float(a @ np.linalg.solve(v, a))
     if not math.isfinite(stat) or stat < 0:
