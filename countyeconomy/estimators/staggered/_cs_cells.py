@@ -110,12 +110,14 @@ def compute_cells(
     control: str,
     method: str,
     anticipation: int,
+    notes: list[str] | None = None,
 ) -> Cells:
     """Estimate every planned cell (see the module docstring for the unbalanced convention).
 
     Without covariates all cells come from weighted group sums of outcome changes, one cohort's
     block of cells at a time; with covariates each cell runs the 2x2 estimator on its own sample,
-    reusing the propensity fit of cells that share cohort, covariate year and sample.
+    reusing the propensity fit of cells that share cohort, covariate year and sample. Warnings
+    are also appended to ``notes``.
     """
     specs = [c for c in cells if not c.reference]
     obs = ~np.isnan(data.y)
@@ -142,12 +144,13 @@ def compute_cells(
         for k in np.flatnonzero(~ok)
     ]
     if skipped:
-        warnings.warn(
+        message = (
             f"{len(skipped)} ATT(g,t) cell(s) could not be estimated and were skipped, e.g. "
-            f"(g={skipped[0][0]}, t={skipped[0][1]}): {skipped[0][2]}.",
-            CountyEconomyWarning,
-            stacklevel=3,
+            f"(g={skipped[0][0]}, t={skipped[0][1]}): {skipped[0][2]}."
         )
+        if notes is not None:
+            notes.append(message)
+        warnings.warn(message, CountyEconomyWarning, stacklevel=5)
     return _assemble(data, cells, specs, att, inf, d, n_t, n_c, ok, obs, tuple(skipped))
 
 

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import pandas as pd
 
-from countyeconomy.report._theme import _FONT as FONT
-from countyeconomy.report._theme import themed
+from countyeconomy.report import PALETTE, themed
 
 if TYPE_CHECKING:
     from countyeconomy.estimators.staggered._cs_results import AggregateResult, ATTgtResult
 
 __all__ = ["aggregate_chart", "cells_chart"]
+
+FONT = "Helvetica, Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+"""The report theme's font stack (``themed`` cannot style a faceted chart's size)."""
 
 
 def _layers(frame: pd.DataFrame, x: alt.X, color: Any, level: float) -> Any:
@@ -62,6 +64,7 @@ def _theme_facet(chart: Any) -> Any:
     return (
         chart.configure(font=FONT, background="white")
         .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#e5e5e5")
+        .configure_range(category=list(PALETTE))
         .configure_view(stroke=None)
     )
 

@@ -14,16 +14,14 @@ import pandas as pd
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import (
     CountyEconomyWarning,
+    FormulaError,
     IdentificationError,
     PanelStructureError,
     RowsDroppedWarning,
-    TreatmentTimingError,
     WeightsError,
 )
-from countyeconomy.estimators.staggered._common import SmallCohortWarning
 from countyeconomy.estimators.staggered._cs_inference import Clustering
-from countyeconomy.panel import Panel
-from countyeconomy.panel._validate import check_columns, describe_values
+from countyeconomy.panel import Panel, cohort_by_row
 
 __all__ = ["Prepared", "prepare"]
 
@@ -41,9 +39,27 @@ class Prepared:
     units: np.ndarray
     clustering: Clustering
     nobs: int
+    nobs_input: int
     n_units_input: int
     dropped: dict[str, int]
+    dropped_counties: dict[str, int]
     balanced: bool
+    notes: tuple[str, ...]
+
+
+def _describe(values: list[object], limit: int = 5) -> str:
+    items = [v.item() if isinstance(v, np.generic) else v for v in values]
+    rest = len(items) - limit
+    return ", ".join(repr(v) for v in items[:limit]) + (f" and {rest} more" if rest > 0 else "")
+
+
+def _check_columns(frame: pd.DataFrame, cols: list[str]) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise FormulaError(
+            f"unknown column {_describe(list(missing))}; the data has columns "
+            f"{_describe(list(frame.columns), limit=20)}."
+        )
 
 
 def _as_panel(data: pd.DataFrame | Panel, county: str | None, year: str | None) -> Panel:
@@ -72,15 +88,48 @@ def _per_unit(
         bad = frame.iloc[np.flatnonzero(~same)[:1]]
         msg = (
             f"{what} column {col!r} changes within county "
-            f"{describe_values(bad[county].tolist())}; it must be constant within county."
+            f"{_describe(bad[county].tolist())}; it must be constant within county."
         )
-        if what == "cohort":
-            raise TreatmentTimingError(
-                msg + " A cohort that changes means treatment switches off or restarts; "
-                "att_gt needs absorbing (staggered) adoption with cohort = first treated year."
-            )
         raise PanelStructureError(msg)
     return out
+
+
+def _numeric(frame: pd.DataFrame, col: str) -> FloatArray:
+    """A column as floats; raises naming the column when it holds non-numbers."""
+    raw = frame[col]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna().to_numpy() & raw.notna().to_numpy()
+    if bad.any():
+        example = raw[bad].iloc[0]
+        raise PanelStructureError(
+            f"column {col!r} has {int(bad.sum())} non-numeric value(s), e.g. {example!r}; it must "
+            "hold numbers."
+        )
+    return values.to_numpy(dtype=float)
+
+
+def _unusable_rows(
+    frame: pd.DataFrame, cols: tuple[str, ...]
+) -> tuple[np.ndarray, dict[str, int], dict[str, FloatArray]]:
+    """Rows with a missing or non-finite value in ``cols``, counted by the first column at fault
+    (``"missing: col"`` / ``"non-finite: col"``), and the columns as floats."""
+    drop = np.zeros(len(frame), dtype=bool)
+    counts: dict[str, int] = {}
+    values: dict[str, FloatArray] = {}
+    for col in cols:
+        v = _numeric(frame, col)
+        values[col] = v
+        for reason, bad in (("missing", np.isnan(v)), ("non-finite", np.isinf(v))):
+            new = bad & ~drop
+            if new.any():
+                counts[f"{reason}: {col}"] = int(new.sum())
+                drop |= new
+    return drop, counts, values
+
+
+def _warn(notes: list[str], message: str, category: type[Warning]) -> None:
+    notes.append(message)
+    warnings.warn(message, category, stacklevel=6)  # past att_gt's wrappers
 
 
 def prepare(
@@ -96,62 +145,66 @@ def prepare(
     control: str,
     anticipation: int,
 ) -> Prepared:
-    """Validate the inputs and build the wide arrays (see :class:`Prepared`)."""
+    """Validate the inputs and build the wide arrays (see :class:`Prepared`).
+
+    ``cluster`` is a column constant within county, or ``None`` to cluster by county.
+    """
     panel = _as_panel(data, county, year)
     cname, yname = panel.county, panel.year
     frame = panel.frame
-    extra = [c for c in (weights,) if c is not None]
-    if cluster not in (None, "county", cname):
-        extra.append(str(cluster))
-    check_columns(frame, [outcome, cohort, *covariates, *extra])
+    extra = [c for c in (weights, cluster) if c is not None and c not in (cname, "county")]
+    _check_columns(frame, [outcome, cohort, *covariates, *extra])
+    notes: list[str] = []
+    g_row = cohort_by_row(panel, cohort)  # whole years, constant within county, small cohorts
     if panel.key_codes is not None:
         codes, n_units_input = panel.key_codes[0], panel.key_codes[1]
     else:
         codes, uniq = pd.factorize(frame[cname], sort=True)
         n_units_input = len(uniq)
-    dropped: dict[str, int] = {}
-    missing = np.zeros(len(frame), dtype=bool)
-    for col in (outcome, *covariates):
-        missing |= frame[col].isna().to_numpy()
-    if missing.any():
-        dropped["rows with missing outcome or covariates"] = int(missing.sum())
-        warnings.warn(
-            f"{int(missing.sum())} rows with a missing {outcome!r} or covariate were dropped.",
+    nobs_input = len(frame)
+    value_cols = (outcome, *covariates, *((weights,) if weights is not None else ()))
+    unusable, dropped, values = _unusable_rows(frame, value_cols)
+    if unusable.any():
+        detail = "; ".join(f"{v:,} {k}" for k, v in dropped.items())
+        _warn(
+            notes,
+            f"{int(unusable.sum()):,} rows dropped of {nobs_input:,} ({detail}).",
             RowsDroppedWarning,
-            stacklevel=3,
         )
-        frame = frame.loc[~missing]
-        codes = codes[~missing]
-    if frame[cohort].isna().any():
-        raise TreatmentTimingError(
-            f"cohort column {cohort!r} has {int(frame[cohort].isna().sum())} missing value(s); "
-            "code never-treated counties as 0."
-        )
+        keep_rows = ~unusable
+        frame, codes, g_row = frame.loc[keep_rows], codes[keep_rows], g_row[keep_rows]
+        values = {k: v[keep_rows] for k, v in values.items()}
+    if len(frame) == 0:
+        raise IdentificationError(f"no rows left for {outcome!r} after dropping: {dropped}.")
     _, unit_codes = np.unique(codes, return_inverse=True)
-    coh = _per_unit(frame, unit_codes, cohort, "cohort", cname).astype(np.int64)
+    n_all = int(unit_codes.max()) + 1
+    coh = np.zeros(n_all, dtype=np.int64)
+    coh[unit_codes] = g_row
     labels = _per_unit(frame, unit_codes, cname, "county", cname)
-    if (coh < 0).any():
-        raise TreatmentTimingError(f"cohort column {cohort!r} has negative values.")
     years = frame[yname].to_numpy(np.int64)
     periods = np.unique(years)
     late = (coh > periods[-1]) & (coh > 0)
     if late.any():
-        warnings.warn(
+        _warn(
+            notes,
             f"{int(late.sum())} counties adopt after the last year {periods[-1]} and are treated "
             "as never treated.",
             CountyEconomyWarning,
-            stacklevel=3,
         )
         coh = np.where(late, 0, coh)
     early = (coh > 0) & (coh <= periods[0] + anticipation)
     keep_unit = ~early
+    dropped_counties: dict[str, int] = {}
     if early.any():
-        dropped["counties treated in the first year"] = int(early.sum())
-        warnings.warn(
+        reason = "already treated in the first year"
+        dropped[reason] = int(early[unit_codes].sum())
+        dropped_counties[reason] = int(early.sum())
+        _warn(
+            notes,
             f"{int(early.sum())} counties already treated in the first year ({periods[0]}"
-            f"{' plus anticipation' if anticipation else ''}) were dropped.",
+            f"{' plus anticipation' if anticipation else ''}) were dropped "
+            f"({dropped[reason]:,} rows).",
             RowsDroppedWarning,
-            stacklevel=3,
         )
     if control == "never_treated" and not (coh[keep_unit] == 0).any():
         raise IdentificationError(
@@ -161,25 +214,16 @@ def prepare(
     cohorts_kept = coh[keep_unit]
     if not (cohorts_kept > 0).any():
         raise IdentificationError("no treated cohorts left to estimate ATT(g,t) for.")
-    sizes = pd.Series(cohorts_kept[cohorts_kept > 0]).value_counts()
-    single = sorted(int(g) for g in sizes.index[sizes.to_numpy() == 1])
-    if single:
-        warnings.warn(
-            f"{len(single)} cohort(s) have a single county ({describe_values(single)}); their "
-            "ATT(g,t) rest on one county and their standard errors are unreliable.",
-            SmallCohortWarning,
-            stacklevel=3,
-        )
     w_unit = np.ones(len(coh))
     if weights is not None:
-        w_unit = _per_unit(frame, unit_codes, weights, "weights", cname).astype(float)
-        if not np.all(np.isfinite(w_unit)) or (w_unit < 0).any() or w_unit.sum() <= 0:
-            raise WeightsError(
-                f"weights column {weights!r} must be non-negative, finite and not all zero."
-            )
+        w_frame = pd.DataFrame({weights: values[weights], cname: frame[cname].to_numpy()})
+        w_unit = _per_unit(w_frame, unit_codes, weights, "weights", cname).astype(float)
+        if (w_unit < 0).any() or w_unit[keep_unit].sum() <= 0:
+            raise WeightsError(f"weights column {weights!r} must be non-negative and not all zero.")
     rows = keep_unit[unit_codes]
     if not rows.all():
         frame = frame.loc[rows]
+        values = {k: v[rows] for k, v in values.items()}
     # units ordered by cohort (never treated last), then county key: each cohort is a block
     kept = np.flatnonzero(keep_unit)
     key = np.where(coh[kept] == 0, np.iinfo(np.int64).max, coh[kept])
@@ -190,19 +234,19 @@ def prepare(
     n = len(order)
     t_idx = np.searchsorted(periods, years[rows])
     y = np.full((n, len(periods)), np.nan)
-    y[u, t_idx] = frame[outcome].to_numpy(float)
+    y[u, t_idx] = values[outcome]
     x = np.full((n, len(periods), len(covariates)), np.nan)
     for j, c in enumerate(covariates):
-        x[u, t_idx, j] = frame[c].to_numpy(float)
+        x[u, t_idx, j] = values[c]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-missing units
             spread = np.nanmax(x[:, :, j], axis=1) - np.nanmin(x[:, :, j], axis=1)
         if bool(np.any(spread > 0)):
-            warnings.warn(
+            _warn(
+                notes,
                 f"covariate {c!r} varies over time within counties; each comparison uses its "
                 "value in the comparison's base (earlier) year, as R did does.",
                 CountyEconomyWarning,
-                stacklevel=3,
             )
     clustering = _clustering(frame, u, n, cluster, cname)
     return Prepared(
@@ -214,9 +258,12 @@ def prepare(
         periods=periods,
         clustering=clustering,
         nobs=len(frame),
+        nobs_input=nobs_input,
         n_units_input=n_units_input,
         dropped=dropped,
+        dropped_counties=dropped_counties,
         balanced=bool(len(frame) == n * len(periods)),
+        notes=tuple(notes),
     )
 
 
@@ -224,12 +271,15 @@ def _clustering(
     frame: pd.DataFrame, unit: np.ndarray, n: int, cluster: str | None, cname: str
 ) -> Clustering:
     if cluster in (None, "county", cname):
-        return Clustering(None, n, cname if cluster is not None else "county")
+        return Clustering(None, n, cname)
     col = str(cluster)
     if frame[col].isna().any():
-        raise IdentificationError(f"cluster column {col!r} has missing values.")
+        raise IdentificationError(
+            f"cluster column {col!r} has {int(frame[col].isna().sum())} missing value(s) in the "
+            "rows used; every county needs a cluster."
+        )
     codes, uniq = pd.factorize(frame[col], sort=True)
-    per_unit = _per_unit(frame.assign(_c=codes), unit, "_c", "cluster", cname)
+    per_unit = _per_unit(frame.assign(**{col: codes}), unit, col, "cluster", cname)
     if len(uniq) < 2:
         raise IdentificationError(f"cluster column {col!r} has a single cluster.")
     return Clustering(per_unit.astype(np.intp), len(uniq), col)

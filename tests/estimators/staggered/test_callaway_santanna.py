@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from countyeconomy.datasets import SimulatedPanel, load_mpdta, simulate_staggered_panel
-from countyeconomy.estimators._coefs import COLUMNS, Summary
-from countyeconomy.estimators.staggered.callaway_santanna import ATTgtResult, CSMethod, att_gt
+from countyeconomy.estimators.staggered.att_gt import ATTgtResult, CSMethod, att_gt
+from countyeconomy.inference import Cluster
+from countyeconomy.results import COLUMNS, FitInfo, Summary
 
 # Published values: R package `did` documentation (README / vignette), mpdta, no covariates,
 # never-treated controls, est_method "dr"/"reg"/"ipw" give the same numbers; printed to 4 decimals,
@@ -59,10 +60,11 @@ def test_mpdta_published_aggregates(mpdta: pd.DataFrame, kind: str) -> None:
 
 def test_mpdta_pretest_matches_published(mpdta: pd.DataFrame) -> None:
     res = att_gt(mpdta, "lemp", "first_treat", county="countyreal", year="year")
-    assert res.pretest is not None
-    assert res.pretest.df == 5
+    assert res.pretrend.df == 5 and res.pretrend.rank == 5
     # METHODS.md B4: R did's pre-test p = 0.16812 (printed to 5 decimals)
-    assert abs(res.pretest.p_value - 0.16812) < 5e-6
+    assert abs(res.pretrend.p_value - 0.16812) < 5e-6
+    with pytest.warns(FutureWarning, match="pretrend"):
+        assert res.pretest is res.pretrend
 
 
 def test_result_protocol(mpdta: pd.DataFrame) -> None:
@@ -73,7 +75,10 @@ def test_result_protocol(mpdta: pd.DataFrame) -> None:
     ci = res.conf_int(0.9)
     assert (ci["ci_low"] < res.params).all() and (res.params < ci["ci_high"]).all()
     assert isinstance(res.summary(), Summary)
-    assert "Callaway" in res._repr_html_() and "Pre-test" in repr(res)
+    assert "Callaway" in res._repr_html_() and "Pre-trend" in repr(res)
+    assert res.title == "Callaway-Sant'Anna ATT(g,t) (att_gt)"
+    assert isinstance(res.info, FitInfo) and res.info.method == "att_gt"
+    assert res.info.estimation == "dr" and res.info.nobs_input == 2500
     assert res.info.n_units == 500 and res.info.nobs == 2500
     assert res.info.cohort_sizes == {0: 309, 2004: 20, 2006: 40, 2007: 131}
     for kind in ("simple", "group", "dynamic", "calendar"):
@@ -81,6 +86,9 @@ def test_result_protocol(mpdta: pd.DataFrame) -> None:
         af = agg.to_frame()
         assert tuple(af.columns[: len(COLUMNS)]) == COLUMNS
         assert af["term"].iloc[0] == "ATT"
+        label = {"group": "cohort", "dynamic": "event_time", "calendar": "year"}.get(kind)
+        if label is not None:
+            assert af["term"].iloc[1] == f"{label}::{int(af[label].iloc[1])}"
         assert agg.plot().to_dict()["$schema"].startswith("https://vega.github.io")
         assert isinstance(agg.summary().as_latex(), str)
     assert res.plot().to_dict()["$schema"].startswith("https://vega.github.io")
@@ -146,21 +154,21 @@ def _fit_sim(df: pd.DataFrame, **kw: Any) -> ATTgtResult:
 
 
 def test_bootstrap_same_seed_same_numbers_and_executor(sim_df: pd.DataFrame) -> None:
-    a = _fit_sim(sim_df, bootstrap=250, seed=42)
-    b = _fit_sim(sim_df, bootstrap=250, seed=42)
+    a = _fit_sim(sim_df, draws=250, seed=42)
+    b = _fit_sim(sim_df, draws=250, seed=42)
     with ThreadPoolExecutor(max_workers=2) as ex:
-        c = _fit_sim(sim_df, bootstrap=250, seed=42, executor=ex)
+        c = _fit_sim(sim_df, draws=250, seed=42, executor=ex)
         agg_c = c.aggregate("dynamic").to_frame()
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
     pd.testing.assert_frame_equal(a.to_frame(), c.to_frame())
     pd.testing.assert_frame_equal(a.aggregate("dynamic").to_frame(), agg_c)
-    d = _fit_sim(sim_df, bootstrap=250, seed=43)
+    d = _fit_sim(sim_df, draws=250, seed=43)
     assert not np.allclose(a.std_errors, d.std_errors)
 
 
 def test_bootstrap_close_to_analytic(sim_df: pd.DataFrame) -> None:
     an = _fit_sim(sim_df)
-    bs = _fit_sim(sim_df, bootstrap=999, seed=1, bootstrap_weights="rademacher")
+    bs = _fit_sim(sim_df, draws=999, seed=1, distribution="rademacher")
     ratio = bs.std_errors / an.std_errors
     assert ratio.between(0.8, 1.25).all()
     band = bs.uniform_band()
@@ -192,12 +200,13 @@ def test_methods_agree_without_covariates(sim_df: pd.DataFrame) -> None:
 
 def test_cluster_by_province(sim_df: pd.DataFrame) -> None:
     unit = _fit_sim(sim_df)
-    prov = _fit_sim(sim_df, cluster="province")
+    prov = _fit_sim(sim_df, vcov=Cluster("province"))
     np.testing.assert_allclose(unit.params, prov.params)
     assert prov.info.clusters == {"province": 31}
+    short = _fit_sim(sim_df, vcov="province")
+    pd.testing.assert_frame_equal(short.to_frame(), prov.to_frame())
     # by hand: influence functions summed within province, V = S'S / n^2
-    state = unit._state
-    assert state is not None
+    state = unit.model
     inf = state.inf
     province = sim_df.groupby("county")["province"].first()
     codes = pd.factorize(province.loc[state.units])[0]
@@ -219,11 +228,12 @@ def test_universal_base_period_reference_cell(sim_df: pd.DataFrame) -> None:
 
 
 def test_cluster_bootstrap_with_executor(sim_df: pd.DataFrame) -> None:
-    serial = _fit_sim(sim_df, cluster="province", bootstrap=200, seed=7, progress=True)
+    serial = _fit_sim(sim_df, vcov="province", draws=200, seed=7, progress=True)
     with ThreadPoolExecutor(max_workers=2) as ex:
-        threaded = _fit_sim(sim_df, cluster="province", bootstrap=200, seed=7, executor=ex)
+        threaded = _fit_sim(sim_df, vcov="province", draws=200, seed=7, executor=ex)
     pd.testing.assert_frame_equal(serial.to_frame(), threaded.to_frame())
-    assert serial.boot is not None and serial.boot.weights == "mammen"
+    assert serial.boot is not None and serial.boot.distribution == "mammen"
+    assert serial.boot.draws == 200
     assert "31" in repr(serial) or serial.info.clusters == {"province": 31}
 
 

@@ -20,7 +20,8 @@ from countyeconomy.errors import (
     TreatmentTimingError,
     WeightsError,
 )
-from countyeconomy.estimators.staggered.callaway_santanna import ATTgtResult, att_gt
+from countyeconomy.estimators.staggered.att_gt import ATTgtResult, att_gt
+from countyeconomy.inference import HC1, Cluster
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_switching_cohort_is_a_timing_error(df: pd.DataFrame) -> None:
     d = df.copy()
     first = d.index[(d["first_treated"] == 2014)][0]
     d.loc[first, "first_treated"] = 0
-    with pytest.raises(TreatmentTimingError, match="constant within county"):
+    with pytest.raises(TreatmentTimingError, match="changes within 1 county"):
         fit(d)
 
 
@@ -75,8 +76,10 @@ def test_first_period_treated_dropped_and_counted(df: pd.DataFrame) -> None:
     d.loc[d["county"].isin(units), "first_treated"] = 2012
     with pytest.warns(RowsDroppedWarning, match="3 counties already treated"):
         res = fit(d)
-    assert res.info.dropped["counties treated in the first year"] == 3
+    assert res.info.dropped_counties["already treated in the first year"] == 3
+    assert res.info.dropped["already treated in the first year"] == 3 * 7  # rows
     assert res.info.n_units == 117
+    assert res.info.nobs + 21 == res.info.nobs_input == len(d)
 
 
 def test_missing_outcome_rows_dropped_and_counted(df: pd.DataFrame) -> None:
@@ -85,6 +88,7 @@ def test_missing_outcome_rows_dropped_and_counted(df: pd.DataFrame) -> None:
     with pytest.warns(RowsDroppedWarning, match="5 rows"):
         res = fit(d)
     assert res.info.nobs == len(d) - 5
+    assert res.info.dropped == {"missing: log_rural_income": 5}
     assert not res.info.balanced
 
 
@@ -95,10 +99,16 @@ def test_missing_outcome_rows_dropped_and_counted(df: pd.DataFrame) -> None:
         ({"method": "ols"}, InvalidOptionError),
         ({"base_period": "fixed"}, InvalidOptionError),
         ({"anticipation": -1}, InvalidOptionError),
-        ({"bootstrap": 0}, InvalidOptionError),
-        ({"bootstrap_weights": "webb"}, InvalidOptionError),
+        ({"control": "last_treated"}, InvalidOptionError),
+        ({"draws": 0}, InvalidOptionError),
+        ({"draws": True}, InvalidOptionError),
+        ({"distribution": "webb"}, InvalidOptionError),
+        ({"seed": -1}, InvalidOptionError),
         ({"covariates": ["nope"]}, FormulaError),
-        ({"cluster": "nope"}, FormulaError),
+        ({"vcov": "nope"}, FormulaError),
+        ({"vcov": "iid"}, InvalidOptionError),
+        ({"vcov": HC1()}, InvalidOptionError),
+        ({"vcov": Cluster("county", "year")}, InvalidOptionError),
     ],
 )
 def test_bad_options(df: pd.DataFrame, kw: dict[str, object], err: type) -> None:

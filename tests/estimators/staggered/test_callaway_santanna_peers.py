@@ -34,7 +34,7 @@ import pytest
 
 from countyeconomy.datasets import load_mpdta, simulate_staggered_panel
 from countyeconomy.estimators.staggered._cs_kernels import aggregate_if, weight_if
-from countyeconomy.estimators.staggered.callaway_santanna import att_gt
+from countyeconomy.estimators.staggered.att_gt import att_gt
 
 md = pytest.importorskip("moderndid")
 dd = pytest.importorskip("diff_diff")
@@ -254,7 +254,7 @@ def test_unbalanced_matches_diff_diff(kw: dict[str, Any]) -> None:
         if kind == "group":  # equal-weight rows: no weight influence function involved
             np.testing.assert_allclose(a["std_error"], se_r, atol=TOL)
     # diff-diff's simple SE: our cell influence functions, cell weights, unit-level weight IF
-    st = ours._state
+    st = ours.model
     n = st.inf.shape[0]
     post = np.flatnonzero(f["post"].to_numpy())
     g = f["cohort"].to_numpy()
