@@ -21,7 +21,6 @@ from countyeconomy.estimators.staggered import (
     EventStudyResult,
     ImputationResult,
     SunAbrahamResult,
-    att_gt,
     bacon_decomposition,
     compare_event_studies,
     did_multiplegt,
@@ -29,6 +28,7 @@ from countyeconomy.estimators.staggered import (
     imputation_did,
     sun_abraham,
 )
+from countyeconomy.estimators.staggered.att_gt import att_gt
 from countyeconomy.estimators.threshold import ThresholdInfo, ThresholdResult, panel_threshold
 from countyeconomy.estimators.twfe import TWFEResult, twfe
 

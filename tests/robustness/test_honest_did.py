@@ -185,7 +185,7 @@ def test_moderndid_agrees() -> None:
 
 
 def test_callaway_santanna_and_sun_abraham_adapters() -> None:
-    from countyeconomy.estimators.staggered.callaway_santanna import att_gt
+    from countyeconomy.estimators.staggered.att_gt import att_gt
     from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
 
     sim = ce.datasets.simulate_staggered_panel(seed=2, n_counties=120)

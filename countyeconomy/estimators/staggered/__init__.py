@@ -1,12 +1,8 @@
 """Heterogeneity-robust estimators for staggered adoption, the TWFE event study, and diagnostics."""
 
 from countyeconomy.estimators.staggered._common import SmallCohortWarning, WaldTest
+from countyeconomy.estimators.staggered.att_gt import AggregateResult, ATTgtModel, ATTgtResult
 from countyeconomy.estimators.staggered.bacon import BaconResult, bacon_decomposition
-from countyeconomy.estimators.staggered.callaway_santanna import (
-    AggregateResult,
-    ATTgtResult,
-    att_gt,
-)
 from countyeconomy.estimators.staggered.compare import ComparisonResult, compare_event_studies
 from countyeconomy.estimators.staggered.dcdh import DCDHResult, did_multiplegt
 from countyeconomy.estimators.staggered.event_study import EventStudyResult, event_study
@@ -14,6 +10,7 @@ from countyeconomy.estimators.staggered.imputation import ImputationResult, impu
 from countyeconomy.estimators.staggered.sun_abraham import SunAbrahamResult, sun_abraham
 
 __all__ = [
+    "ATTgtModel",
     "ATTgtResult",
     "AggregateResult",
     "BaconResult",
@@ -24,7 +21,6 @@ __all__ = [
     "SmallCohortWarning",
     "SunAbrahamResult",
     "WaldTest",
-    "att_gt",
     "bacon_decomposition",
     "compare_event_studies",
     "did_multiplegt",

@@ -169,7 +169,7 @@ def _runners(
         return event_study(panel, outcome, cohort, window=window, covariates=covariates, vcov=vcov)
 
     def cs() -> Any:
-        mod = importlib.import_module("countyeconomy.estimators.staggered.callaway_santanna")
+        mod = importlib.import_module("countyeconomy.estimators.staggered.att_gt")
         res = mod.att_gt(panel, outcome, cohort, covariates=covariates, base_period="universal")
         return res.aggregate("dynamic")
 
