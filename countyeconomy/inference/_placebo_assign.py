@@ -17,10 +17,8 @@ from countyeconomy.errors import (
     InvalidOptionError,
     TreatmentTimingError,
 )
+from countyeconomy.inference._model import FittedLinearResult
 from countyeconomy.inference._placebo_shared import NEVER
-from countyeconomy.inference._resample import (
-    LinearResultLike,
-)
 from countyeconomy.linalg import Factor, factorize
 
 
@@ -67,7 +65,7 @@ def permuted_cohorts(
     return out
 
 
-def _assignment(res: LinearResultLike, param: str, scheme: str, group: str | None) -> Assignment:
+def _assignment(res: FittedLinearResult, param: str, scheme: str, group: str | None) -> Assignment:
     state = res.model
     data = state.data
     if data.county is None or data.year is None:
