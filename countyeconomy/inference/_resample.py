@@ -58,10 +58,10 @@ class ChunkTask:
 
 def chunk_bounds(n_draws: int, chunk: int) -> list[tuple[int, int]]:
     """``[(start, stop), ...]`` covering ``range(n_draws)`` in pieces of at most ``chunk``."""
-    if n_draws < 1:
-        raise InvalidOptionError(f"the number of draws must be at least 1, got {n_draws}.")
-    if chunk < 1:
-        raise InvalidOptionError(f"chunk must be at least 1, got {chunk}.")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        raise InvalidOptionError(f"the number of draws must be an int >= 1, got {n_draws!r}.")
+    if isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < 1:
+        raise InvalidOptionError(f"chunk must be an int >= 1, got {chunk!r}.")
     return [(s, min(s + chunk, n_draws)) for s in range(0, n_draws, chunk)]
 
 
@@ -97,6 +97,11 @@ def map_chunks(
         Show a tqdm progress bar (``tqdm.auto``: a widget in notebooks).
     """
     bounds = chunk_bounds(n_draws, chunk)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InvalidOptionError(
+            f"executor={executor!r} is not valid; pass a concurrent.futures.Executor "
+            "(distributed.Client.get_executor() for dask) or None."
+        )
     root = resolve_seed(seed)
     children = root.spawn(len(bounds))
     tasks = [ChunkTask(i, s, e, children[i]) for i, (s, e) in enumerate(bounds)]

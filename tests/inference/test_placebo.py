@@ -219,7 +219,14 @@ def test_dask_local_cluster_same_numbers(sim: pd.DataFrame) -> None:
         ex = client.get_executor()
         dist_p = placebo_test(res, "policy", draws=30, seed=3, chunk=8, executor=ex, progress=False)
         dist_w = wild_bootstrap(
-            res, "policy", draws=999, seed=3, chunk=200, distribution="webb", executor=ex, progress=False
+            res,
+            "policy",
+            draws=999,
+            seed=3,
+            chunk=200,
+            distribution="webb",
+            executor=ex,
+            progress=False,
         )
     finally:
         client.close()
@@ -242,7 +249,7 @@ def test_bad_input(sim: pd.DataFrame) -> None:
         placebo_test(res, "log_gdp_pc", progress=False)
     with pytest.raises(InvalidOptionError, match="draws=18 is too few; at least 19"):
         placebo_test(res, "policy", draws=18, progress=False)
-    with pytest.raises(InvalidOptionError, match="needs a fitted linear model.*placebo_refit"):
+    with pytest.raises(InvalidOptionError, match=r"needs a fitted linear model.*placebo_refit"):
         placebo_test(object(), "policy")
     with pytest.raises(InvalidOptionError, match="varies within county"):
         placebo_test(res, "policy", scheme="within_group", group="year", progress=False)
