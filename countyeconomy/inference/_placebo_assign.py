@@ -56,7 +56,8 @@ def permuted_cohorts(
         out = np.tile(a.cohort, (n_draws, 1))
         out[:, treated] = rng.permuted(out[:, treated], axis=1)
         return out
-    assert a.group is not None
+    if a.group is None:  # within_group: the caller checked group= and built the codes
+        raise InvalidOptionError("scheme='within_group' needs group=, e.g. group='province'.")
     base = np.argsort(a.group, kind="stable")
     # sort counties by group, then by a random key: a uniform permutation within each group
     order = np.argsort(a.group[None, :] + rng.random((n_draws, c)), axis=1)
@@ -102,7 +103,8 @@ def _assignment(res: FittedLinearResult, param: str, scheme: str, group: str | N
 def _group_codes(
     frame: pd.DataFrame, data: Any, rows: np.ndarray, cf: Factor, group: str | None
 ) -> np.ndarray:
-    assert group is not None
+    if group is None:
+        raise InvalidOptionError("scheme='within_group' needs group=, e.g. group='province'.")
     col = data.resolve(group)
     if col not in frame.columns:
         raise InvalidOptionError(f"group={group!r} is not a column of the data.")
