@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from countyeconomy._typing import FloatArray, SmallSampleCorrection
-from countyeconomy.errors import IdentificationError
+from countyeconomy.errors import IdentificationError, InvalidOptionError
 from countyeconomy.inference._specs import HC1, IID, Cluster, DriscollKraay, VcovSpec
 from countyeconomy.linalg import Factor, cluster_meat, cross, driscoll_kraay_meat, hc_meat, sandwich
 
@@ -204,9 +204,18 @@ def compute_vcov(
             factor * sandwich(inp.bread, hc_meat(inp.scores)), n - df_full, {}, factor
         )
     if isinstance(spec, Cluster):
-        return _clustered(inp, spec, list(clusters or []), ssc)
+        if clusters is None or len(clusters) != len(spec.variables):
+            raise InvalidOptionError(
+                f"{spec!r} needs one factor per cluster variable (see cluster_factors), got "
+                f"{0 if clusters is None else len(clusters)}."
+            )
+        return _clustered(inp, spec, list(clusters), ssc)
     if isinstance(spec, DriscollKraay):
-        (time,) = clusters or []
+        if not clusters or len(clusters) != 1:
+            raise InvalidOptionError(
+                "DriscollKraay needs the year factor of the estimation rows (cluster_factors)."
+            )
+        (time,) = clusters
         meat = driscoll_kraay_meat(inp.scores, time.codes, time.n_levels, spec.lags)
         t = time.n_levels
         if ssc == "none":
@@ -216,4 +225,7 @@ def compute_vcov(
         else:
             factor = (t / (t - 1)) * (n - 1) / (n - df_full)
         return VcovResult(factor * sandwich(inp.bread, meat), t - 1, {time.name: t}, factor)
-    raise TypeError(f"unknown covariance spec {spec!r}")
+    raise InvalidOptionError(
+        f"vcov={spec!r} is not a covariance spec; use IID(), HC1(), Cluster(...) or "
+        "DriscollKraay(...), or resolve a string with resolve_vcov."
+    )

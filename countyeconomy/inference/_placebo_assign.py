@@ -11,7 +11,6 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import (
-    CountyEconomyError,
     CountyEconomyWarning,
     IdentificationError,
     InvalidOptionError,
@@ -129,7 +128,7 @@ def _check_structure(a: Assignment, scheme: str, group: str | None) -> None:
             "untreated counties."
         )
     if scheme == "permute_timing" and len(np.unique(cohort[treated])) < 2:
-        raise CountyEconomyError(
+        raise InvalidOptionError(
             f"all {n_t} treated counties adopt in the same year ({cohort[treated][0]:g}); "
             "permute_timing has nothing to permute. Use scheme='permute_counties'."
         )
@@ -139,7 +138,7 @@ def _check_structure(a: Assignment, scheme: str, group: str | None) -> None:
         has_t = np.bincount(a.group, weights=treated, minlength=g) > 0
         has_c = np.bincount(a.group, weights=~treated, minlength=g) > 0
         if (n_cohorts < 2).all():
-            raise CountyEconomyError(
+            raise InvalidOptionError(
                 f"within every one of the {g} groups of {group!r} all counties share one cohort; "
                 "within_group permutation cannot change the assignment."
             )
