@@ -1,9 +1,22 @@
-"""Inference: covariance specs with small-sample conventions, the wild cluster bootstrap and
-randomization (placebo) inference."""
+"""Inference: covariance specs with small-sample conventions, the seeded resampling engine, the
+wild cluster bootstrap and randomization (placebo) inference."""
 
 from countyeconomy.inference._compute import VcovInputs, VcovResult, compute_vcov, is_nested
-from countyeconomy.inference._resample import map_chunks
+from countyeconomy.inference._draws import (
+    INTERVAL_DRAWS,
+    MIN_DRAWS,
+    P_VALUE_DRAWS,
+    FewDrawsWarning,
+)
+from countyeconomy.inference._model import (
+    FittedLinearModel,
+    FittedLinearResult,
+    cluster_factor,
+    cluster_factors,
+)
+from countyeconomy.inference._resample import DEFAULT_CHUNK, ChunkTask, map_chunks
 from countyeconomy.inference._specs import (
+    BUILTIN_VCOV_NAMES,
     HC1,
     IID,
     SSC_CHOICES,
@@ -15,25 +28,36 @@ from countyeconomy.inference._specs import (
     resolve_ssc,
     resolve_vcov,
 )
+from countyeconomy.inference._wild_bootstrap import WildBootstrapResult, wild_bootstrap
 from countyeconomy.inference.placebo import (
     PlaceboResult,
     placebo_assignments,
     placebo_refit,
     placebo_test,
 )
-from countyeconomy.inference.wild_bootstrap import WildBootstrapResult, wild_bootstrap
 
 __all__ = [
+    "BUILTIN_VCOV_NAMES",
+    "DEFAULT_CHUNK",
     "HC1",
     "IID",
+    "INTERVAL_DRAWS",
+    "MIN_DRAWS",
+    "P_VALUE_DRAWS",
     "SSC_CHOICES",
+    "ChunkTask",
     "Cluster",
     "DriscollKraay",
+    "FewDrawsWarning",
+    "FittedLinearModel",
+    "FittedLinearResult",
     "PlaceboResult",
     "VcovInputs",
     "VcovResult",
     "VcovSpec",
     "WildBootstrapResult",
+    "cluster_factor",
+    "cluster_factors",
     "compute_vcov",
     "describe_vcov",
     "is_nested",

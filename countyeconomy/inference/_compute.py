@@ -16,8 +16,11 @@ none           1                                         ``RSS/N``, 1
 ``K_nested`` removes the levels of factors nested in a cluster variable (adding back one per
 such factor); ``K_other`` counts every absorbed factor but the first (the panel unit), which
 ``xtreg, fe`` requires to be nested in the clusters. With two-way clustering ``G`` is the
-smaller cluster count (fixest ``cluster.df="min"``, as reghdfe and ivreg2). Driscoll-Kraay uses
-the clustered factors with ``G = T`` (the number of periods) and ``K_nested = 0``.
+smaller cluster count (fixest ``cluster.df="min"``, as reghdfe and ivreg2) unless the spec says
+``Cluster(..., df="conventional")``: then each component ``V_1``, ``V_2``, ``V_12`` gets its own
+``G_k/(G_k-1)`` (Cameron, Gelbach and Miller 2011; the rest of the factor is unchanged).
+Driscoll-Kraay uses the clustered factors with ``G = T`` (the number of periods) and
+``K_nested = 0``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from countyeconomy._typing import FloatArray, SmallSampleCorrection
-from countyeconomy.errors import IdentificationError
+from countyeconomy.errors import IdentificationError, InvalidOptionError
 from countyeconomy.inference._specs import HC1, IID, Cluster, DriscollKraay, VcovSpec
 from countyeconomy.linalg import Factor, cluster_meat, cross, driscoll_kraay_meat, hc_meat, sandwich
 
@@ -72,13 +75,17 @@ class VcovResult:
     n_clusters
         Clusters per cluster variable (empty when not clustered).
     factor
-        The scalar small-sample factor applied (first component for two-way clustering).
+        The scalar small-sample factor applied (with two-way clustering: the ``df="min"`` factor).
+    components
+        Two-way clustering: the factors multiplying ``V_1``, ``V_2`` and ``V_12`` (all equal to
+        ``factor`` under ``df="min"``); empty otherwise.
     """
 
     vcov: FloatArray
     df_t: int | None
     n_clusters: dict[str, int]
     factor: float
+    components: tuple[float, ...] = ()
 
 
 def is_nested(inner: Factor, outer: Factor) -> bool:
@@ -129,6 +136,11 @@ def _crv_factor(
     return (g / (g - 1)) * (n - 1) / (n - df_k)
 
 
+def _g_adj(ssc: SmallSampleCorrection, g: int) -> float:
+    """The ``G/(G-1)`` part of a convention (``linearmodels`` and ``none`` have none)."""
+    return 1.0 if ssc in ("linearmodels", "none") else g / (g - 1)
+
+
 def _clustered(
     inp: VcovInputs, spec: Cluster, clusters: list[Factor], ssc: SmallSampleCorrection
 ) -> VcovResult:
@@ -144,20 +156,24 @@ def _clustered(
     factor = _crv_factor(ssc, inp, k, clusters, g)
     if len(clusters) == 1:
         meat = cluster_meat(inp.scores, clusters[0].codes, clusters[0].n_levels)
+        v = factor * sandwich(inp.bread, meat)
+        return VcovResult(v, g - 1, counts, factor)
+    both = cross(clusters[0], clusters[1])
+    parts = [cluster_meat(inp.scores, f.codes, f.n_levels) for f in (*clusters, both)]
+    if spec.df == "conventional":
+        # each component with its own G_k/(G_k-1) in place of min(G)/(min(G)-1)
+        base = factor / _g_adj(ssc, g)
+        comp = tuple(base * _g_adj(ssc, f.n_levels) for f in (*clusters, both))
+        meat = comp[0] * parts[0] + comp[1] * parts[1] - comp[2] * parts[2]
+        v = sandwich(inp.bread, meat)
     else:
-        both = cross(clusters[0], clusters[1])
-        meat = (
-            cluster_meat(inp.scores, clusters[0].codes, clusters[0].n_levels)
-            + cluster_meat(inp.scores, clusters[1].codes, clusters[1].n_levels)
-            - cluster_meat(inp.scores, both.codes, both.n_levels)
-        )
-    v = factor * sandwich(inp.bread, meat)
-    if len(clusters) == 2:
-        # as fixest/pyfixest: fall back to the eigen-clipped matrix if not positive semi-definite
-        vals, vecs = np.linalg.eigh(v)
-        if np.any(vals < 0):
-            v = (vecs * np.maximum(vals, 0)) @ vecs.T
-    return VcovResult(v, g - 1, counts, factor)
+        comp = (factor, factor, factor)
+        v = factor * sandwich(inp.bread, parts[0] + parts[1] - parts[2])
+    # as fixest: fall back to the eigen-clipped matrix if not positive semi-definite
+    vals, vecs = np.linalg.eigh(v)
+    if np.any(vals < 0):
+        v = (vecs * np.maximum(vals, 0)) @ vecs.T
+    return VcovResult(v, g - 1, counts, factor, comp)
 
 
 def compute_vcov(
@@ -188,9 +204,18 @@ def compute_vcov(
             factor * sandwich(inp.bread, hc_meat(inp.scores)), n - df_full, {}, factor
         )
     if isinstance(spec, Cluster):
-        return _clustered(inp, spec, list(clusters or []), ssc)
+        if clusters is None or len(clusters) != len(spec.variables):
+            raise InvalidOptionError(
+                f"{spec!r} needs one factor per cluster variable (see cluster_factors), got "
+                f"{0 if clusters is None else len(clusters)}."
+            )
+        return _clustered(inp, spec, list(clusters), ssc)
     if isinstance(spec, DriscollKraay):
-        (time,) = clusters or []
+        if not clusters or len(clusters) != 1:
+            raise InvalidOptionError(
+                "DriscollKraay needs the year factor of the estimation rows (cluster_factors)."
+            )
+        (time,) = clusters
         meat = driscoll_kraay_meat(inp.scores, time.codes, time.n_levels, spec.lags)
         t = time.n_levels
         if ssc == "none":
@@ -200,4 +225,7 @@ def compute_vcov(
         else:
             factor = (t / (t - 1)) * (n - 1) / (n - df_full)
         return VcovResult(factor * sandwich(inp.bread, meat), t - 1, {time.name: t}, factor)
-    raise TypeError(f"unknown covariance spec {spec!r}")
+    raise InvalidOptionError(
+        f"vcov={spec!r} is not a covariance spec; use IID(), HC1(), Cluster(...) or "
+        "DriscollKraay(...), or resolve a string with resolve_vcov."
+    )

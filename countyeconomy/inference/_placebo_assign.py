@@ -11,16 +11,13 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import (
-    CountyEconomyError,
     CountyEconomyWarning,
     IdentificationError,
     InvalidOptionError,
     TreatmentTimingError,
 )
+from countyeconomy.inference._model import FittedLinearResult
 from countyeconomy.inference._placebo_shared import NEVER
-from countyeconomy.inference._resample import (
-    LinearResultLike,
-)
 from countyeconomy.linalg import Factor, factorize
 
 
@@ -58,7 +55,8 @@ def permuted_cohorts(
         out = np.tile(a.cohort, (n_draws, 1))
         out[:, treated] = rng.permuted(out[:, treated], axis=1)
         return out
-    assert a.group is not None
+    if a.group is None:  # within_group: the caller checked group= and built the codes
+        raise InvalidOptionError("scheme='within_group' needs group=, e.g. group='province'.")
     base = np.argsort(a.group, kind="stable")
     # sort counties by group, then by a random key: a uniform permutation within each group
     order = np.argsort(a.group[None, :] + rng.random((n_draws, c)), axis=1)
@@ -67,7 +65,7 @@ def permuted_cohorts(
     return out
 
 
-def _assignment(res: LinearResultLike, param: str, scheme: str, group: str | None) -> Assignment:
+def _assignment(res: FittedLinearResult, param: str, scheme: str, group: str | None) -> Assignment:
     state = res.model
     data = state.data
     if data.county is None or data.year is None:
@@ -104,7 +102,8 @@ def _assignment(res: LinearResultLike, param: str, scheme: str, group: str | Non
 def _group_codes(
     frame: pd.DataFrame, data: Any, rows: np.ndarray, cf: Factor, group: str | None
 ) -> np.ndarray:
-    assert group is not None
+    if group is None:
+        raise InvalidOptionError("scheme='within_group' needs group=, e.g. group='province'.")
     col = data.resolve(group)
     if col not in frame.columns:
         raise InvalidOptionError(f"group={group!r} is not a column of the data.")
@@ -129,7 +128,7 @@ def _check_structure(a: Assignment, scheme: str, group: str | None) -> None:
             "untreated counties."
         )
     if scheme == "permute_timing" and len(np.unique(cohort[treated])) < 2:
-        raise CountyEconomyError(
+        raise InvalidOptionError(
             f"all {n_t} treated counties adopt in the same year ({cohort[treated][0]:g}); "
             "permute_timing has nothing to permute. Use scheme='permute_counties'."
         )
@@ -139,7 +138,7 @@ def _check_structure(a: Assignment, scheme: str, group: str | None) -> None:
         has_t = np.bincount(a.group, weights=treated, minlength=g) > 0
         has_c = np.bincount(a.group, weights=~treated, minlength=g) > 0
         if (n_cohorts < 2).all():
-            raise CountyEconomyError(
+            raise InvalidOptionError(
                 f"within every one of the {g} groups of {group!r} all counties share one cohort; "
                 "within_group permutation cannot change the assignment."
             )

@@ -5,22 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import blas
 
 from countyeconomy._typing import FloatArray
-from countyeconomy.errors import (
-    InvalidOptionError,
-)
+from countyeconomy.errors import InvalidOptionError
 from countyeconomy.inference._compute import VcovInputs, compute_vcov, is_nested
+from countyeconomy.inference._model import FittedLinearResult, cluster_factor
 from countyeconomy.inference._placebo_assign import Assignment, permuted_cohorts
-from countyeconomy.inference._resample import (
-    ChunkTask,
-    LinearResultLike,
-    cluster_factor,
-)
+from countyeconomy.inference._resample import ChunkTask
 from countyeconomy.inference._specs import HC1, IID, Cluster, resolve_ssc
-from countyeconomy.linalg import Factor, demean, scores
+from countyeconomy.linalg import Factor, cross, demean, group_sums, scores
 
 
 @dataclass(frozen=True)
@@ -53,16 +47,20 @@ class PlaceboDraws:
         Reassignment scheme.
     fixed_effects
         Absorbed factors on the estimation rows.
+    weights
+        ``(n,)`` observation weights of a weighted fit, or ``None``. A weighted fit is handled as
+        the transformed model ``sqrt(w) y = sqrt(w) X b + e``: the placebo column is demeaned
+        with the weights and multiplied by ``sqrt(w)``; ``q_w`` and ``my`` are in that model.
     q_w
         ``(n, m)`` orthonormal basis of the demeaned controls.
     my
         ``(n,)`` demeaned outcome with the controls partialled out.
     vcov_kind
         ``"cluster"``, ``"hc1"`` or ``"iid"``.
-    cluster_ops
-        Sparse ``(G, n)`` cluster indicator matrices (two for two-way clustering: ``[A, B, AB]``).
-    factor
-        The result's small-sample factor.
+    clusters
+        Cluster factors (for two-way clustering ``(A, B, A^B)``).
+    factors
+        The result's small-sample factor per cluster component (one factor otherwise).
     dof
         Residual degrees of freedom for ``"iid"``.
     """
@@ -70,16 +68,24 @@ class PlaceboDraws:
     assignment: Assignment
     scheme: str
     fixed_effects: tuple[Factor, ...]
+    weights: FloatArray | None
     q_w: FloatArray
     my: FloatArray
     vcov_kind: str
-    cluster_ops: tuple[sp.csr_matrix, ...]
-    factor: float
+    clusters: tuple[Factor, ...]
+    factors: tuple[float, ...]
     dof: int
+
+    @property
+    def factor(self) -> float:
+        """The small-sample factor (the first component's for two-way clustering)."""
+        return self.factors[0]
 
     def __call__(self, task: ChunkTask) -> FloatArray:
         d = Reassign(self.assignment, self.scheme)(task)
-        r = demean(d, list(self.fixed_effects)).values
+        r = demean(d, list(self.fixed_effects), self.weights).values
+        if self.weights is not None:
+            r = np.asfortranarray(r * np.sqrt(self.weights)[:, None])
         if self.q_w.shape[1]:
             r = np.asfortranarray(r)
             # r -= Q (Q'r) in place (one BLAS call, no n x chunk temporary)
@@ -102,59 +108,40 @@ class PlaceboDraws:
         if self.vcov_kind == "hc1":
             meat = np.einsum("ij,ij->j", s, s)
         else:
-            sums = [_cluster_sums(op, s) for op in self.cluster_ops]
+            sums = [group_sums(s, f.codes, f.n_levels) for f in self.clusters]
             parts = [np.einsum("gj,gj->j", m, m) for m in sums]
-            meat = parts[0] if len(parts) == 1 else parts[0] + parts[1] - parts[2]
+            if len(parts) == 1:
+                meat = parts[0]
+            elif len(set(self.factors)) == 1:
+                meat = parts[0] + parts[1] - parts[2]
+            else:  # Cluster(..., df="conventional"): one factor per component
+                c = self.factors
+                return np.asarray((c[0] * parts[0] + c[1] * parts[1] - c[2] * parts[2]) / (rr * rr))
         return np.asarray(self.factor * meat / (rr * rr))
 
 
-def _cluster_sums(op: sp.csr_matrix, s: FloatArray) -> FloatArray:
-    """``(G, chunk)`` per-cluster column sums; a segment reduction when rows are grouped."""
-    starts = _segment_starts(op)
-    if starts is not None:
-        return np.asarray(np.add.reduceat(s, starts, axis=0))
-    return np.asarray(op @ s)
-
-
-def _segment_starts(op: sp.csr_matrix) -> np.ndarray | None:
-    """Row starts of each cluster if every cluster is one contiguous block of rows in order."""
-    cols = op.indices
-    ptr = op.indptr
-    if np.any(np.diff(ptr) == 0):
-        return None
-    # cluster g holds rows cols[ptr[g]:ptr[g+1]]; contiguous and ordered iff cols == arange(n)
-    if not np.array_equal(cols, np.arange(len(cols))):
-        return None
-    return np.asarray(ptr[:-1])
-
-
-def _vcov_parts(res: LinearResultLike) -> tuple[str, tuple[sp.csr_matrix, ...], float, int]:
-    state = res.model
+def _vcov_parts(
+    res: FittedLinearResult,
+) -> tuple[str, tuple[Factor, ...], tuple[float, ...], int]:
+    """The covariance kind, cluster factors, small-sample factors and residual df of a fit."""
+    model = res.model
     spec = res.vcov_spec
-    n = len(state.resid)
+    w = model.weights
+    resid = model.resid
+    rss = float(resid @ resid if w is None else (w * resid) @ resid)
     inputs = VcovInputs(
-        scores(state.xd, state.resid),
-        state.bread,
-        float(state.resid @ state.resid),
-        n,
-        state.fixed_effects,
+        scores(model.xd, resid, w), model.bread, rss, len(resid), model.fixed_effects
     )
     ssc = resolve_ssc(res.info.ssc)
     if isinstance(spec, Cluster):
-        facs = [cluster_factor(state, v) for v in spec.variables]
+        facs = [cluster_factor(model, v) for v in spec.variables]
         v = compute_vcov(spec, ssc, inputs, facs)
         if len(facs) == 2:
-            from countyeconomy.linalg import cross
-
             facs.append(cross(facs[0], facs[1]))
-        ops = tuple(
-            sp.csr_matrix((np.ones(n), (f.codes, np.arange(n))), shape=(f.n_levels, n))
-            for f in facs
-        )
-        return "cluster", ops, v.factor, v.df_t or 0
-    if isinstance(spec, (HC1, IID)):
+        return "cluster", tuple(facs), v.components or (v.factor,), v.df_t or 0
+    if isinstance(spec, HC1 | IID):
         v = compute_vcov(spec, ssc, inputs, None)
-        return ("hc1" if isinstance(spec, HC1) else "iid"), (), v.factor, v.df_t or 0
+        return ("hc1" if isinstance(spec, HC1) else "iid"), (), (v.factor,), v.df_t or 0
     raise InvalidOptionError(
         f"placebo_test computes placebo t-statistics under iid, hc1 or Cluster covariances; the "
         f"result uses {spec!r}. Refit with one of those (res.with_vcov(...))."
@@ -246,13 +233,15 @@ class GridPlaceboDraws:
         return np.asarray(out, dtype=float)
 
 
-def grid_draws(generic: PlaceboDraws, res: LinearResultLike) -> GridPlaceboDraws | None:
+def grid_draws(generic: PlaceboDraws) -> GridPlaceboDraws | None:
     """The grid path's tables, or ``None`` when the design does not allow it."""
     a = generic.assignment
     fes = generic.fixed_effects
     n, c = len(a.county), len(a.cohort)
     years = np.unique(a.year)
     t = len(years)
+    if generic.weights is not None:
+        return None
     if len(fes) != 2 or n != c * t or generic.vcov_kind not in ("cluster", "iid"):
         return None
     cf = Factor(a.county.astype(np.intp), c, "county")
@@ -266,12 +255,10 @@ def grid_draws(generic: PlaceboDraws, res: LinearResultLike) -> GridPlaceboDraws
         return None
     to_cluster: np.ndarray | None = None
     if generic.vcov_kind == "cluster":
-        if len(generic.cluster_ops) != 1:
+        if len(generic.clusters) != 1:
             return None
-        op = generic.cluster_ops[0]
-        codes = np.empty(n, dtype=np.intp)
-        codes[op.indices] = np.repeat(np.arange(op.shape[0]), np.diff(op.indptr))
-        clf = Factor(codes, op.shape[0], "cluster")
+        clf = generic.clusters[0]
+        codes = clf.codes
         if not is_nested(cf, clf):
             return None
         per_county = np.empty(c, dtype=np.intp)

@@ -9,11 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from countyeconomy._typing import FloatArray, check_option
-from countyeconomy.errors import (
-    InvalidOptionError,
-    TreatmentTimingError,
-)
+from countyeconomy._typing import FloatArray, SeedLike, check_option
+from countyeconomy.errors import InvalidOptionError, TreatmentTimingError
+from countyeconomy.inference._draws import check_draws
 from countyeconomy.inference._placebo_assign import (
     Assignment,
     _check_structure,
@@ -22,24 +20,8 @@ from countyeconomy.inference._placebo_assign import (
 )
 from countyeconomy.inference._placebo_result import PlaceboResult
 from countyeconomy.inference._placebo_shared import NEVER, NEVER_COHORT, TIE_RTOL, PlaceboScheme
-from countyeconomy.inference._resample import (
-    ChunkTask,
-    map_chunks,
-    seed_entropy,
-)
+from countyeconomy.inference._resample import ChunkTask, map_chunks, seed_entropy
 from countyeconomy.linalg import factorize
-
-
-def _reject_staggered(result: object) -> None:
-    module = type(result).__module__
-    if ".staggered" in module or not hasattr(getattr(result, "model", None), "xd"):
-        raise NotImplementedError(
-            f"placebo_test batches fixed-effects OLS results (countyeconomy.twfe); "
-            f"{type(result).__name__} from {module} needs a refit per draw, and its result does "
-            "not carry the data: use countyeconomy.inference.placebo_refit(data, fit, cohort=..., "
-            "county=..., year=...) with fit = a function refitting the estimator (not implemented "
-            "yet within placebo_test)."
-        )
 
 
 @dataclass(frozen=True)
@@ -76,7 +58,7 @@ def placebo_refit(
     draws: int = 200,
     scheme: str = "permute_counties",
     group: str | None = None,
-    seed: int | np.random.SeedSequence | None = None,
+    seed: SeedLike = None,
     executor: Executor | None = None,
     chunk: int = 10,
     progress: bool = True,
@@ -90,13 +72,14 @@ def placebo_refit(
     statistic, e.g. ``lambda d: ce.imputation_did(d, "y", "g", county="county",
     year="year").params["ATT"]``. Draws run in chunks on ``executor`` (``fit`` must be
     picklable for process pools; dask's cloudpickle takes lambdas). The real statistic is
-    ``fit(data)``. Placebo t-statistics are not computed (``tstats`` is NaN).
+    ``fit(data)``. Placebo t-statistics are not computed (``tstats`` is NaN). ``draws``: at
+    least 19, a :class:`~countyeconomy.inference.FewDrawsWarning` below 99. ``seed``: an int,
+    ``SeedSequence`` or ``Generator``, never consumed.
     """
     scheme = check_option("scheme", scheme, PlaceboScheme)
     if (scheme == "within_group") != (group is not None):
         raise InvalidOptionError("group= is needed with, and only with, scheme='within_group'.")
-    if not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise InvalidOptionError(f"draws must be a positive int, got {draws!r}.")
+    n_draws = check_draws(draws, caller="placebo_refit", interval=False)
     for col in (cohort, county, year) + ((group,) if group else ()):
         if col not in data.columns:
             raise InvalidOptionError(f"column {col!r} is not in the data.")
@@ -116,7 +99,7 @@ def placebo_refit(
     root, entropy = seed_entropy(seed)
     task = RefitDraws(data, cohort, assignment, scheme, fit)
     coefs = np.concatenate(
-        map_chunks(task, int(draws), root, executor, chunk, progress=progress, desc="refits")
+        map_chunks(task, n_draws, root, executor, chunk, progress=progress, desc="refits")
     )
     tol = TIE_RTOL * max(abs(real), 1e-300)
     finite = first[np.isfinite(first)]
@@ -124,6 +107,7 @@ def placebo_refit(
     return PlaceboResult(
         param=param,
         estimate=real,
+        std_error=float("nan"),
         t_stat=float("nan"),
         coefs=coefs,
         tstats=np.full(len(coefs), np.nan),

@@ -12,29 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import numpy as np
-import pandas as pd
 from tqdm.auto import tqdm
 
-from countyeconomy._typing import FloatArray, SeedLike
-from countyeconomy._typing import resolve_seed as _resolve_seed
-from countyeconomy.errors import IdentificationError, InvalidOptionError
-from countyeconomy.inference._specs import VcovSpec
-from countyeconomy.linalg import Factor, factorize
+from countyeconomy._typing import SeedLike, resolve_seed
+from countyeconomy.errors import InvalidOptionError
 
-__all__ = [
-    "ChunkTask",
-    "LinearResultLike",
-    "LinearStateLike",
-    "chunk_bounds",
-    "cluster_factor",
-    "linear_parts",
-    "map_chunks",
-    "resolve_seed",
-    "seed_entropy",
-]
+__all__ = ["DEFAULT_CHUNK", "ChunkTask", "chunk_bounds", "map_chunks", "seed_entropy"]
 
 T = TypeVar("T")
 
@@ -70,17 +56,12 @@ class ChunkTask:
         return np.random.default_rng(self.seed)
 
 
-def resolve_seed(seed: SeedLike) -> np.random.SeedSequence:
-    """A fresh :class:`numpy.random.SeedSequence` for ``seed`` (see :func:`countyeconomy._typing.resolve_seed`)."""
-    return _resolve_seed(seed)
-
-
 def chunk_bounds(n_draws: int, chunk: int) -> list[tuple[int, int]]:
     """``[(start, stop), ...]`` covering ``range(n_draws)`` in pieces of at most ``chunk``."""
-    if n_draws < 1:
-        raise InvalidOptionError(f"the number of draws must be at least 1, got {n_draws}.")
-    if chunk < 1:
-        raise InvalidOptionError(f"chunk must be at least 1, got {chunk}.")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        raise InvalidOptionError(f"the number of draws must be an int >= 1, got {n_draws!r}.")
+    if isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < 1:
+        raise InvalidOptionError(f"chunk must be an int >= 1, got {chunk!r}.")
     return [(s, min(s + chunk, n_draws)) for s in range(0, n_draws, chunk)]
 
 
@@ -104,7 +85,9 @@ def map_chunks(
     n_draws
         Total number of draws.
     seed
-        Seeds the run; chunk ``c`` uses child ``c`` of ``SeedSequence(seed)``.
+        Seeds the run: an int (>= 0), a ``SeedSequence``, a ``Generator`` (its seed sequence) or
+        ``None``; chunk ``c`` uses child ``c`` of it. The caller's object is never consumed, so
+        the same object twice gives the same numbers.
     executor
         Any :class:`concurrent.futures.Executor` (``Client.get_executor()`` for dask); ``None``
         runs serially.
@@ -114,6 +97,11 @@ def map_chunks(
         Show a tqdm progress bar (``tqdm.auto``: a widget in notebooks).
     """
     bounds = chunk_bounds(n_draws, chunk)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InvalidOptionError(
+            f"executor={executor!r} is not valid; pass a concurrent.futures.Executor "
+            "(distributed.Client.get_executor() for dask) or None."
+        )
     root = resolve_seed(seed)
     children = root.spawn(len(bounds))
     tasks = [ChunkTask(i, s, e, children[i]) for i, (s, e) in enumerate(bounds)]
@@ -132,113 +120,7 @@ def map_chunks(
 
 
 def seed_entropy(seed: SeedLike) -> tuple[np.random.SeedSequence, int]:
-    """The seed sequence to use and its entropy (to report for reproducibility)."""
+    """The seed sequence to use (a fresh copy) and its entropy (to report for reproducibility)."""
     root = resolve_seed(seed)
     ent = root.entropy
     return root, int(ent) if isinstance(ent, (int, np.integer)) else 0
-
-
-class ModelDataLike(Protocol):
-    """What resampling needs from a fit's data: the frame and the panel key names."""
-
-    @property
-    def frame(self) -> pd.DataFrame: ...
-
-    @property
-    def county(self) -> str | None: ...
-
-    @property
-    def year(self) -> str | None: ...
-
-    def resolve(self, name: str) -> str: ...
-
-
-class LinearStateLike(Protocol):
-    """Arrays a linear fit keeps (``LinearState`` of the estimators layer)."""
-
-    @property
-    def data(self) -> ModelDataLike: ...
-
-    @property
-    def rows(self) -> np.ndarray: ...
-
-    @property
-    def xd(self) -> FloatArray: ...
-
-    @property
-    def resid(self) -> FloatArray: ...
-
-    @property
-    def weights(self) -> FloatArray | None: ...
-
-    @property
-    def bread(self) -> FloatArray: ...
-
-    @property
-    def fixed_effects(self) -> tuple[Factor, ...]: ...
-
-
-class InfoLike(Protocol):
-    """Fit information used here."""
-
-    @property
-    def formula(self) -> str: ...
-
-    @property
-    def ssc(self) -> str: ...
-
-
-class LinearResultLike(Protocol):
-    """The part of ``LinearResultBase`` that resampling routines use (duck-typed)."""
-
-    @property
-    def params(self) -> pd.Series: ...
-
-    @property
-    def std_errors(self) -> pd.Series: ...
-
-    @property
-    def info(self) -> InfoLike: ...
-
-    @property
-    def vcov_spec(self) -> VcovSpec: ...
-
-    @property
-    def model(self) -> LinearStateLike: ...
-
-
-def linear_parts(result: object, param: str) -> tuple[LinearResultLike, int]:
-    """Check ``result`` is a fitted linear model and return it with the position of ``param``."""
-    state = getattr(result, "model", None)
-    if state is None or not hasattr(state, "xd") or not hasattr(result, "params"):
-        raise InvalidOptionError(
-            f"expected a fitted linear result (e.g. from countyeconomy.twfe), got "
-            f"{type(result).__name__}."
-        )
-    res: LinearResultLike = result  # type: ignore[assignment]
-    names = list(res.params.index)
-    if param not in names:
-        raise InvalidOptionError(f"param={param!r} is not a coefficient; the model has {names}.")
-    return res, names.index(param)
-
-
-def cluster_factor(state: LinearStateLike, name: str) -> Factor:
-    """The factor of cluster variable ``name`` on the estimation rows."""
-    data = state.data
-    col = data.resolve(name)
-    for fe in state.fixed_effects:
-        if fe.name == col:
-            return Factor(fe.codes, fe.n_levels, name)
-    if col not in data.frame.columns:
-        raise IdentificationError(
-            f"cluster variable {name!r} is not a column; the data has "
-            f"{list(data.frame.columns)[:20]}."
-        )
-    values = data.frame[col].to_numpy()[state.rows]
-    if pd.isna(values).any():
-        raise IdentificationError(
-            f"cluster variable {name!r} is missing in {int(pd.isna(values).sum())} estimation "
-            "row(s)."
-        )
-    f = factorize(values, name=name)
-    return Factor(f.codes, f.n_levels, name)

@@ -1,7 +1,14 @@
-"""Covariance specifications: typed objects, with strings resolved through one registry."""
+"""Covariance specifications: typed objects, and the fixed meaning of the string shorthands.
+
+Strings are resolved by one pure rule, never by a registry that could change: ``"iid"``,
+``"hc1"`` (also ``"hetero"`` and ``"robust"``) are the built-in names; any other string is a
+column name, ``"name"`` meaning ``Cluster("name")`` (``"A+B"`` and ``"cluster:A+B"`` meaning
+``Cluster("A", "B")``).
+"""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -9,10 +16,12 @@ from countyeconomy._typing import SmallSampleCorrection, check_option
 from countyeconomy.errors import InvalidOptionError
 
 __all__ = [
+    "BUILTIN_VCOV_NAMES",
     "HC1",
     "IID",
     "SSC_CHOICES",
     "Cluster",
+    "ClusterDF",
     "DriscollKraay",
     "VcovSpec",
     "describe_vcov",
@@ -22,6 +31,8 @@ __all__ = [
 ]
 
 SSC_CHOICES: tuple[str, ...] = get_args(SmallSampleCorrection)
+ClusterDF = Literal["min", "conventional"]
+"""How multiway clustering applies ``G/(G-1)``: see :class:`Cluster`."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +53,44 @@ class HC1:
 class Cluster:
     """Cluster-robust errors, one-way ``Cluster("county")`` or two-way ``Cluster("county", "year")``.
 
-    Two-way clustering follows Cameron, Gelbach and Miller (2011): ``V_1 + V_2 - V_{12}``.
+    Two-way clustering follows Cameron, Gelbach and Miller (2011): ``V_1 + V_2 - V_12``.
+
+    Parameters
+    ----------
+    *variables
+        One or two column names (``"county"`` and ``"year"`` also name a panel's keys).
+    df
+        Small-sample factor of the two-way components. ``"min"`` (default; fixest
+        ``cluster.df="min"``, reghdfe, ivreg2, pyfixest ``ssc(G_df="min")``): every component
+        uses ``G/(G-1)`` with ``G = min(G_1, G_2)``. ``"conventional"`` (Cameron, Gelbach and
+        Miller 2011; fixest ``cluster.df="conventional"``, pyfixest
+        ``ssc(G_df="conventional")``, R ``sandwich::vcovCL`` with ``multi0 = FALSE``): each
+        component ``V_1``, ``V_2``, ``V_12`` gets its own ``G_k/(G_k-1)``. Ignored for one-way
+        clustering.
+
+    Examples
+    --------
+    >>> Cluster("county", "year", df="conventional").df
+    'conventional'
     """
 
     variables: tuple[str, ...]
     kind: Literal["cluster"] = "cluster"
+    df: ClusterDF = "min"
 
-    def __init__(self, *variables: str) -> None:
-        if not 1 <= len(variables) <= 2 or not all(isinstance(v, str) for v in variables):
+    def __init__(self, *variables: str, df: ClusterDF = "min") -> None:
+        if not 1 <= len(variables) <= 2 or not all(isinstance(v, str) and v for v in variables):
             raise InvalidOptionError(
                 f"Cluster takes one or two column names, got {variables!r}; e.g. "
                 'Cluster("county") or Cluster("county", "year").'
             )
         if len(set(variables)) != len(variables):
             raise InvalidOptionError(f"Cluster variables must differ, got {variables!r}.")
+        check_option("Cluster(df)", df, ClusterDF)
         object.__setattr__(self, "variables", tuple(variables))
         object.__setattr__(self, "kind", "cluster")
+        # one-way clustering has one G: the choice only matters for two-way
+        object.__setattr__(self, "df", df if len(variables) == 2 else "min")
 
 
 @dataclass(frozen=True)
@@ -71,7 +104,7 @@ class DriscollKraay:
     kind: Literal["driscoll_kraay"] = "driscoll_kraay"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.lags, int) or self.lags < 0:
+        if isinstance(self.lags, bool) or not isinstance(self.lags, int) or self.lags < 0:
             raise InvalidOptionError(
                 f"DriscollKraay lags must be a non-negative int, got {self.lags!r}."
             )
@@ -79,37 +112,62 @@ class DriscollKraay:
 
 VcovSpec = IID | HC1 | Cluster | DriscollKraay
 
-_ALIASES: dict[str, VcovSpec] = {
-    "iid": IID(),
-    "hc1": HC1(),
-    "hetero": HC1(),
-    "robust": HC1(),
-}
+_BUILTIN: dict[str, IID | HC1] = {"iid": IID(), "hc1": HC1(), "hetero": HC1(), "robust": HC1()}
+BUILTIN_VCOV_NAMES: tuple[str, ...] = tuple(_BUILTIN)
+"""The string shorthands that are not column names."""
 
 
 def register_vcov_alias(name: str, spec: VcovSpec) -> None:
-    """Add a string alias for a covariance spec (e.g. ``"county"`` for ``Cluster("county")``)."""
-    _ALIASES[name] = spec
+    """Retired: string shorthands now have one fixed meaning and nothing is registered.
+
+    ``"iid"``, ``"hc1"``, ``"hetero"`` and ``"robust"`` are built in (re-registering them is an
+    error); any other string is a column name meaning ``Cluster(name)``, so
+    ``vcov="province"`` already is ``Cluster("province")``. Pass the spec object itself for
+    anything else. This function changes nothing and warns; it is removed in the next release.
+    """
+    if name in _BUILTIN:
+        raise InvalidOptionError(
+            f"vcov name {name!r} is built in ({describe_vcov(_BUILTIN[name])}) and cannot be "
+            're-registered; pass the covariance object, e.g. vcov=Cluster("county").'
+        )
+    warnings.warn(
+        "register_vcov_alias is retired and registers nothing: a vcov string other than "
+        f"{', '.join(repr(k) for k in _BUILTIN)} is a column name (vcov={name!r} means "
+        f"Cluster({name!r})). Pass vcov={spec!r} instead; register_vcov_alias is removed in the "
+        "next release.",
+        FutureWarning,
+        stacklevel=2,
+    )
 
 
 def resolve_vcov(spec: str | VcovSpec) -> VcovSpec:
-    """Turn a string alias or a spec object into a spec object.
+    """Turn a string shorthand or a spec object into a spec object.
 
-    Strings ``"iid"``, ``"hc1"`` (also ``"hetero"``, ``"robust"``) and ``"cluster:NAME"`` or
-    ``"cluster:A+B"`` are accepted; anything else is an error that lists the valid names.
+    ``"iid"``; ``"hc1"`` (also ``"hetero"``, ``"robust"``); any other string is a cluster
+    column: ``"county"`` is ``Cluster("county")``, ``"county+year"`` and ``"cluster:county+year"``
+    are ``Cluster("county", "year")``. Whether the column exists is checked by the estimator.
+
+    >>> resolve_vcov("province")
+    Cluster(variables=('province',), kind='cluster', df='min')
+    >>> resolve_vcov("robust")
+    HC1(kind='hc1')
     """
     if isinstance(spec, IID | HC1 | Cluster | DriscollKraay):
         return spec
     if isinstance(spec, str):
-        if spec in _ALIASES:
-            return _ALIASES[spec]
-        if spec.startswith("cluster:"):
-            names = [s.strip() for s in spec.split(":", 1)[1].split("+") if s.strip()]
+        text = spec.strip()
+        if text in _BUILTIN:
+            return _BUILTIN[text]
+        if text.startswith("cluster:"):
+            text = text.split(":", 1)[1]
+        names = [s.strip() for s in text.split("+")]
+        if text and all(names):
             return Cluster(*names)
-    valid = ", ".join(repr(k) for k in _ALIASES)
+    valid = ", ".join(repr(k) for k in _BUILTIN)
     raise InvalidOptionError(
-        f"vcov={spec!r} is not valid; use one of {valid}, 'cluster:NAME', or an object such as "
-        'Cluster("county"), Cluster("county", "year") or DriscollKraay(lags=2).'
+        f"vcov={spec!r} is not valid; use one of {valid}, a cluster column name such as "
+        "'county' or 'county+year', or an object such as Cluster(\"county\"), "
+        'Cluster("county", "year") or DriscollKraay(lags=2).'
     )
 
 
@@ -121,7 +179,8 @@ def resolve_ssc(ssc: str) -> SmallSampleCorrection:
 def describe_vcov(spec: VcovSpec) -> str:
     """A short human label, e.g. ``"cluster (county)"``."""
     if isinstance(spec, Cluster):
-        return f"cluster ({', '.join(spec.variables)})"
+        conv = "; df conventional" if spec.df == "conventional" and len(spec.variables) > 1 else ""
+        return f"cluster ({', '.join(spec.variables)}{conv})"
     if isinstance(spec, DriscollKraay):
         return f"Driscoll-Kraay ({spec.lags} lags)"
     return spec.kind

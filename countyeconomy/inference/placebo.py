@@ -17,10 +17,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from countyeconomy._typing import check_option
-from countyeconomy.errors import (
-    InvalidOptionError,
-)
+from countyeconomy._typing import SeedLike, check_option
+from countyeconomy.errors import InvalidOptionError
+from countyeconomy.inference._draws import check_draws
+from countyeconomy.inference._model import FittedLinearResult, linear_parts
 from countyeconomy.inference._placebo_assign import Assignment, _assignment, _check_structure
 from countyeconomy.inference._placebo_draws import (
     GridPlaceboDraws,
@@ -29,15 +29,10 @@ from countyeconomy.inference._placebo_draws import (
     _vcov_parts,
     grid_draws,
 )
-from countyeconomy.inference._placebo_refit import _reject_staggered, placebo_refit
+from countyeconomy.inference._placebo_refit import placebo_refit
 from countyeconomy.inference._placebo_result import PlaceboResult
 from countyeconomy.inference._placebo_shared import TIE_RTOL, PlaceboScheme
-from countyeconomy.inference._resample import (
-    LinearResultLike,
-    linear_parts,
-    map_chunks,
-    seed_entropy,
-)
+from countyeconomy.inference._resample import map_chunks, seed_entropy
 
 __all__ = [
     "PlaceboDraws",
@@ -55,7 +50,7 @@ def placebo_test(
     draws: int = 1000,
     scheme: str = "permute_counties",
     group: str | None = None,
-    seed: int | np.random.SeedSequence | None = None,
+    seed: SeedLike = None,
     executor: Executor | None = None,
     chunk: int = 50,
     progress: bool = True,
@@ -66,12 +61,13 @@ def placebo_test(
     Parameters
     ----------
     result
-        A fitted :func:`countyeconomy.twfe` result whose ``param`` is a 0/1 absorbing treatment
-        column of the panel. Staggered-DID estimators are not batched yet (see Raises).
+        A fitted :func:`countyeconomy.twfe` result (weighted or not) whose ``param`` is a 0/1
+        absorbing treatment column of the panel. Other estimators (staggered DID): see Raises.
     param
         The treatment coefficient.
     draws
-        Number of placebo reassignments.
+        Number of placebo reassignments: at least 19, a
+        :class:`~countyeconomy.inference.FewDrawsWarning` below 99.
     scheme
         ``"permute_counties"``: each county gets another county's whole adoption path (its
         cohort; never treated stays a cohort), so cohort sizes are kept exactly.
@@ -81,15 +77,16 @@ def placebo_test(
     group
         The grouping column for ``scheme="within_group"`` (constant within county).
     seed, executor, chunk, progress
-        Reproducibility and scale-out: the same seed and chunk give the same numbers serially
-        or on any :class:`concurrent.futures.Executor` (a dask ``Client.get_executor()``).
+        Reproducibility and scale-out: the same seed (int, ``SeedSequence`` or ``Generator``,
+        never consumed) and chunk give the same numbers serially or on any
+        :class:`concurrent.futures.Executor` (a dask ``Client.get_executor()``).
     method
         ``"generic"``: demean the ``(n, chunk)`` placebo columns in one batched call per chunk.
         ``"grid"``: on a balanced panel with county and year effects and iid or county-nesting
         clustered errors, every statistic reduces to county-level tables of the outcome and
         controls indexed by the adoption year, so a draw costs ``O(counties)`` not
-        ``O(rows)``. ``"auto"`` (default) uses the grid path where it applies. Both give the
-        same draws; tests check they agree to 1e-10.
+        ``O(rows)`` (unweighted fits only). ``"auto"`` (default) uses the grid path where it
+        applies. Both give the same draws; tests check they agree to 1e-10.
 
     Returns
     -------
@@ -100,8 +97,10 @@ def placebo_test(
 
     Raises
     ------
-    NotImplementedError
-        For results that are not a fixed-effects OLS (staggered estimators).
+    InvalidOptionError
+        For results that are not a linear fit with ``.model`` (staggered estimators: use
+        :func:`placebo_refit` with a function refitting the estimator), and for fewer than 19
+        draws.
 
     References
     ----------
@@ -109,29 +108,37 @@ def placebo_test(
     randomization tests and the statistical insignificance of seemingly significant experimental
     results. Quarterly Journal of Economics 134(2), 557-598.
     """
-    res, j, assignment, scheme = _setup(result, param, draws, scheme, group)
-    state = res.model
-    kind, ops, factor, dof = _vcov_parts(res)
-    xd = state.xd
-    yd = xd @ res.params.to_numpy() + state.resid
+    res, j, assignment, scheme = _setup(result, param, scheme, group, "placebo_test")
+    n_draws = check_draws(draws, caller="placebo_test", interval=False)
+    check_option("method", method, ("auto", "grid", "generic"))
+    model = res.model
+    kind, clusters, factors, dof = _vcov_parts(res)
+    w = model.weights
+    sw = None if w is None else np.sqrt(w)
+    xd = model.xd if sw is None else model.xd * sw[:, None]
+    yd = xd @ res.params.to_numpy() + (model.resid if sw is None else model.resid * sw)
     others = np.delete(xd, j, axis=1)
     q_w = np.asfortranarray(np.linalg.qr(others)[0] if others.shape[1] else np.empty((len(yd), 0)))
     my = yd - q_w @ (q_w.T @ yd) if q_w.shape[1] else yd
-    generic = PlaceboDraws(assignment, scheme, state.fixed_effects, q_w, my, kind, ops, factor, dof)
+    generic = PlaceboDraws(
+        assignment, scheme, model.fixed_effects, w, q_w, my, kind, clusters, factors, dof
+    )
     batch: PlaceboDraws | GridPlaceboDraws = generic
     if method != "generic":
-        grid = grid_draws(generic, res)
+        grid = grid_draws(generic)
         if grid is None and method == "grid":
             raise InvalidOptionError(
-                "method='grid' needs a balanced panel with exactly county and year effects and "
-                "iid or one-way clustered errors with clusters that nest counties."
+                "method='grid' needs an unweighted fit on a balanced panel with exactly county "
+                "and year effects and iid or one-way clustered errors with clusters that nest "
+                "counties; use method='generic'."
             )
         batch = grid or generic
     root, entropy = seed_entropy(seed)
-    parts = map_chunks(batch, int(draws), root, executor, chunk, progress=progress, desc="placebo")
+    parts = map_chunks(batch, n_draws, root, executor, chunk, progress=progress, desc="placebo")
     stats = np.vstack(parts)
     est = float(res.params.iloc[j])
-    t_real = est / float(res.std_errors.iloc[j])
+    se = float(res.std_errors.iloc[j])
+    t_real = est / se
     tol = TIE_RTOL * max(abs(est), 1e-300)
     b = stats[:, 0]
     finite = assignment.cohort[np.isfinite(assignment.cohort)]
@@ -139,6 +146,7 @@ def placebo_test(
     return PlaceboResult(
         param=param,
         estimate=est,
+        std_error=se,
         t_stat=t_real,
         coefs=b,
         tstats=stats[:, 1],
@@ -156,19 +164,14 @@ def placebo_test(
 
 
 def _setup(
-    result: object, param: str, draws: int, scheme: str, group: str | None
-) -> tuple[LinearResultLike, int, Assignment, str]:
-    _reject_staggered(result)
-    res, j = linear_parts(result, param)
+    result: object, param: str, scheme: str, group: str | None, caller: str
+) -> tuple[FittedLinearResult, int, Assignment, str]:
+    res, j = linear_parts(result, param, caller=caller)
     scheme = check_option("scheme", scheme, PlaceboScheme)
     if scheme == "within_group" and group is None:
         raise InvalidOptionError("scheme='within_group' needs group=, e.g. group='province'.")
     if scheme != "within_group" and group is not None:
         raise InvalidOptionError(f"group= is only used with scheme='within_group', not {scheme!r}.")
-    if not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise InvalidOptionError(f"draws must be a positive int, got {draws!r}.")
-    if res.model.weights is not None:
-        raise NotImplementedError("placebo_test supports unweighted fits only for now.")
     assignment = _assignment(res, param, scheme, group)
     _check_structure(assignment, scheme, group)
     return res, j, assignment, scheme
@@ -181,15 +184,19 @@ def placebo_assignments(
     draws: int = 1000,
     scheme: str = "permute_counties",
     group: str | None = None,
-    seed: int | np.random.SeedSequence | None = None,
+    seed: SeedLike = None,
     chunk: int = 50,
 ) -> pd.DataFrame:
     """The placebo treatment columns :func:`placebo_test` uses with the same arguments.
 
     Rows are the result's estimation rows (index: their positions in the fitted data), one
-    0/1 column per draw. Use it to refit any estimator on the same reassignments.
+    0/1 column per draw. Use it to refit any estimator on the same reassignments. No p-value is
+    computed here, so any positive number of draws is accepted.
     """
-    res, _, assignment, scheme = _setup(result, param, draws, scheme, group)
+    res, _, assignment, scheme = _setup(result, param, scheme, group, "placebo_assignments")
+    n_draws = check_draws(
+        draws, caller="placebo_assignments", interval=False, minimum=1, warn=False
+    )
     root, _ = seed_entropy(seed)
-    parts = map_chunks(Reassign(assignment, scheme), int(draws), root, None, chunk, progress=False)
+    parts = map_chunks(Reassign(assignment, scheme), n_draws, root, None, chunk, progress=False)
     return pd.DataFrame(np.hstack(parts), index=pd.Index(res.model.rows, name="row"))

@@ -19,8 +19,7 @@ from countyeconomy.errors import (
     InvalidOptionError,
     TreatmentTimingError,
 )
-from countyeconomy.inference.placebo import placebo_assignments, placebo_test
-from countyeconomy.inference.wild_bootstrap import wild_bootstrap
+from countyeconomy.inference import placebo_assignments, placebo_test, wild_bootstrap
 
 FORMULA = "log_rural_income ~ policy + log_gdp_pc | county + year"
 
@@ -56,10 +55,10 @@ def test_batched_equals_refits(
     """Both batched paths (the grid path applies to the balanced panel under iid and clusters
     nesting counties; hc1 and two-way clustering use the generic path) equal real refits."""
     res = ce.twfe(sim, FORMULA, county="county", year="year", vcov=vcov)  # type: ignore[arg-type]
-    kw = {"draws": 6, "scheme": scheme, "group": group, "seed": 11, "chunk": 4}
+    kw = {"draws": 19, "scheme": scheme, "group": group, "seed": 11, "chunk": 4}
     out = placebo_test(res, "policy", progress=False, method=method, **kw)  # type: ignore[arg-type]
     cols = placebo_assignments(res, "policy", **kw)  # type: ignore[arg-type]
-    for b in range(6):
+    for b in range(6):  # refit the first 6 of the 19 draws
         ref = _refit(sim, res.estimation_rows, cols[b].to_numpy(), vcov=vcov)
         assert out.coefs[b] == pytest.approx(float(ref.params["policy"]), abs=1e-10, rel=1e-10)  # type: ignore[attr-defined]
         assert out.tstats[b] == pytest.approx(float(ref.tstats["policy"]), abs=1e-10, rel=1e-10)  # type: ignore[attr-defined]
@@ -100,8 +99,8 @@ def test_grid_path_refuses_unbalanced_or_hc1(sim: pd.DataFrame) -> None:
     res = ce.twfe(unbalanced, FORMULA, county="county", year="year")
     with pytest.raises(InvalidOptionError, match="balanced panel"):
         placebo_test(res, "policy", method="grid", progress=False)
-    out = placebo_test(res, "policy", draws=3, seed=1, progress=False)  # auto: generic path
-    cols = placebo_assignments(res, "policy", draws=3, seed=1)
+    out = placebo_test(res, "policy", draws=19, seed=1, progress=False)  # auto: generic path
+    cols = placebo_assignments(res, "policy", draws=19, seed=1)
     ref = _refit(unbalanced, res.estimation_rows, cols[0].to_numpy())
     assert out.coefs[0] == pytest.approx(float(ref.params["policy"]), rel=1e-10)  # type: ignore[attr-defined]
 
@@ -208,7 +207,7 @@ def test_dask_local_cluster_same_numbers(sim: pd.DataFrame) -> None:
     res = ce.twfe(sim, FORMULA, county="county", year="year", vcov=ce.Cluster("province"))
     serial_p = placebo_test(res, "policy", draws=30, seed=3, chunk=8, progress=False)
     serial_w = wild_bootstrap(
-        res, "policy", reps=999, seed=3, chunk=200, weights="webb", progress=False
+        res, "policy", draws=999, seed=3, chunk=200, distribution="webb", progress=False
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -220,7 +219,14 @@ def test_dask_local_cluster_same_numbers(sim: pd.DataFrame) -> None:
         ex = client.get_executor()
         dist_p = placebo_test(res, "policy", draws=30, seed=3, chunk=8, executor=ex, progress=False)
         dist_w = wild_bootstrap(
-            res, "policy", reps=999, seed=3, chunk=200, weights="webb", executor=ex, progress=False
+            res,
+            "policy",
+            draws=999,
+            seed=3,
+            chunk=200,
+            distribution="webb",
+            executor=ex,
+            progress=False,
         )
     finally:
         client.close()
@@ -241,9 +247,9 @@ def test_bad_input(sim: pd.DataFrame) -> None:
         placebo_test(res, "policy", scheme="shuffle", progress=False)
     with pytest.raises(TreatmentTimingError, match="0/1"):
         placebo_test(res, "log_gdp_pc", progress=False)
-    with pytest.raises(InvalidOptionError, match="draws"):
-        placebo_test(res, "policy", draws=0, progress=False)
-    with pytest.raises(NotImplementedError, match="not implemented yet"):
+    with pytest.raises(InvalidOptionError, match="draws=18 is too few; at least 19"):
+        placebo_test(res, "policy", draws=18, progress=False)
+    with pytest.raises(InvalidOptionError, match=r"needs a fitted linear model.*placebo_refit"):
         placebo_test(object(), "policy")
     with pytest.raises(InvalidOptionError, match="varies within county"):
         placebo_test(res, "policy", scheme="within_group", group="year", progress=False)
@@ -276,7 +282,7 @@ def test_bad_timing_structures() -> None:
     with pytest.warns(
         CountyEconomyWarning, match="1 of 2 groups of 'prov' have treated but no untreated"
     ):
-        placebo_test(res, "d", scheme="within_group", group="prov", draws=5, progress=False)
+        placebo_test(res, "d", scheme="within_group", group="prov", draws=19, progress=False)
     # every group a single cohort: nothing changes
     same = df.assign(
         prov=df["county"] % 3, d=(df["year"] >= 4).astype(float) * (df["county"] % 3 == 0)
@@ -298,7 +304,7 @@ def _policy_from_cohort(df: pd.DataFrame) -> pd.DataFrame:
 
 def test_refit_fallback_reproduces_batched_draws(sim: pd.DataFrame) -> None:
     """placebo_refit with a TWFE refit gives exactly the batched placebo_test draws."""
-    from countyeconomy.inference.placebo import placebo_refit
+    from countyeconomy.inference import placebo_refit
 
     data = _policy_from_cohort(sim)
     res = ce.twfe(data, FORMULA, county="county", year="year")
@@ -307,7 +313,7 @@ def test_refit_fallback_reproduces_batched_draws(sim: pd.DataFrame) -> None:
         out = ce.twfe(_policy_from_cohort(df), FORMULA, county="county", year="year")
         return float(out.params["policy"])
 
-    kw = {"draws": 6, "seed": 8, "chunk": 3, "progress": False}
+    kw = {"draws": 19, "seed": 8, "chunk": 3, "progress": False}
     batched = placebo_test(res, "policy", **kw)  # type: ignore[arg-type]
     refit = placebo_refit(data, fit, cohort="first_treated", county="county", year="year", **kw)  # type: ignore[arg-type]
     np.testing.assert_allclose(refit.coefs, batched.coefs, rtol=1e-10, atol=1e-12)
@@ -316,7 +322,7 @@ def test_refit_fallback_reproduces_batched_draws(sim: pd.DataFrame) -> None:
 
 
 def test_refit_fallback_imputation_did_executor(sim: pd.DataFrame) -> None:
-    from countyeconomy.inference.placebo import placebo_refit
+    from countyeconomy.inference import placebo_refit
 
     def att(df: pd.DataFrame) -> float:
         out = ce.imputation_did(
@@ -324,7 +330,7 @@ def test_refit_fallback_imputation_did_executor(sim: pd.DataFrame) -> None:
         )
         return float(out.params["ATT"])
 
-    kw = {"cohort": "first_treated", "county": "county", "year": "year", "draws": 6, "seed": 2}
+    kw = {"cohort": "first_treated", "county": "county", "year": "year", "draws": 19, "seed": 2}
     serial = placebo_refit(sim, att, chunk=2, progress=False, **kw)  # type: ignore[arg-type]
     with ThreadPoolExecutor(2) as pool:
         par = placebo_refit(sim, att, chunk=2, executor=pool, progress=False, **kw)  # type: ignore[arg-type]
@@ -335,5 +341,5 @@ def test_refit_fallback_imputation_did_executor(sim: pd.DataFrame) -> None:
 
 def test_staggered_result_points_to_refit_fallback(sim: pd.DataFrame) -> None:
     res = ce.imputation_did(sim, "log_rural_income", "first_treated", county="county", year="year")
-    with pytest.raises(NotImplementedError, match="placebo_refit"):
+    with pytest.raises(InvalidOptionError, match="placebo_refit"):
         placebo_test(res, "ATT")

@@ -19,7 +19,7 @@ import pytest
 
 import countyeconomy as ce
 from countyeconomy.errors import CountyEconomyWarning, IdentificationError, InvalidOptionError
-from countyeconomy.inference.wild_bootstrap import wild_bootstrap
+from countyeconomy.inference import wild_bootstrap
 
 wbt = pytest.importorskip("wildboottest.wildboottest")
 sm = pytest.importorskip("statsmodels.api")
@@ -93,8 +93,8 @@ def _check_same_enumeration(ours: object, t_ref: float, p_ref: float, tb_ref: np
 def test_enumeration_identical_to_wildboottest_ols(seed: int, impose_null: bool) -> None:
     df = _cross_section(seed, g=8)
     res = ce.twfe(df, "y ~ x + z", vcov=ce.Cluster("g"))
-    ours = wild_bootstrap(res, "x", reps=999, seed=1, impose_null=impose_null, progress=False)
-    assert ours.enumerated and ours.reps == 2**8
+    ours = wild_bootstrap(res, "x", draws=999, seed=1, impose_null=impose_null, progress=False)
+    assert ours.enumerated and ours.draws == 2**8
     xmat = sm.add_constant(df[["x", "z"]])
     t_ref, p_ref, tb_ref = _reference_draws(xmat, df["y"], df["g"], "x", impose_null, 999)
     assert ours.t_stat == pytest.approx(t_ref, rel=1e-10)
@@ -112,7 +112,7 @@ def test_enumeration_identical_with_two_way_fixed_effects(impose_null: bool) -> 
     dummies = pd.get_dummies(df[["unit", "year"]].astype(str), drop_first=True, dtype=float)
     xmat = sm.add_constant(pd.concat([df[["x"]], dummies], axis=1))
     t_ref, p_ref, tb_ref = _reference_draws(xmat, df["y"], df["prov"], "x", impose_null, 9999)
-    assert ours.enumerated and ours.reps == 2**8
+    assert ours.enumerated and ours.draws == 2**8
     # t* and t are ratios with the same small-sample factor, so the factor (which counts the
     # dummies in wildboottest) cancels from p; rescale t to compare it
     n, k_ref = len(df), xmat.shape[1]
@@ -131,7 +131,7 @@ def test_random_draws_within_monte_carlo_error() -> None:
     df["y"] = df["y"] - 0.07 * df["x"]  # put the p-value in the interior
     res = ce.twfe(df, "y ~ x + z", vcov=ce.Cluster("g"))
     b = 9999
-    ours = wild_bootstrap(res, "x", reps=b, seed=7, progress=False)
+    ours = wild_bootstrap(res, "x", draws=b, seed=7, progress=False)
     t_ref, p_ref = _reference(sm.add_constant(df[["x", "z"]]), df["y"], df["g"], "x", B=b, seed=3)
     assert not ours.enumerated
     assert ours.t_stat == pytest.approx(t_ref, rel=1e-10)
@@ -143,7 +143,7 @@ def test_random_draws_within_monte_carlo_error() -> None:
 def test_ci_by_test_inversion_brackets_the_level() -> None:
     df = _panel(8, n_prov=12)
     res = ce.twfe(df, "y ~ x | unit + year", vcov=ce.Cluster("prov"))
-    out = wild_bootstrap(res, "x", seed=1, weights="webb", reps=1999, progress=False)
+    out = wild_bootstrap(res, "x", seed=1, distribution="webb", draws=1999, progress=False)
     alpha = 1 - out.level
     assert out.ci_low < out.estimate < out.ci_high
     eps = 1e-6 * out.std_error
@@ -151,7 +151,7 @@ def test_ci_by_test_inversion_brackets_the_level() -> None:
     assert out.p_value_at(out.ci_high + eps) <= alpha
     # the closed form for WCU: estimate -/+ se * quantile of |t*|, checked by inversion
     wcu = wild_bootstrap(
-        res, "x", seed=1, weights="webb", reps=1999, impose_null=False, progress=False
+        res, "x", seed=1, distribution="webb", draws=1999, impose_null=False, progress=False
     )
     assert wcu.p_value_at(wcu.ci_high + eps) <= alpha
 
@@ -159,16 +159,16 @@ def test_ci_by_test_inversion_brackets_the_level() -> None:
 def test_null_value_and_p_value_at_agree() -> None:
     df = _cross_section(4, g=20, n=600)
     res = ce.twfe(df, "y ~ x + z", vcov=ce.Cluster("g"))
-    a = wild_bootstrap(res, "x", reps=999, seed=2, null=0.2, weights="mammen", progress=False)
-    b = wild_bootstrap(res, "x", reps=999, seed=2, weights="mammen", progress=False)
+    a = wild_bootstrap(res, "x", draws=999, seed=2, null=0.2, distribution="mammen", progress=False)
+    b = wild_bootstrap(res, "x", draws=999, seed=2, distribution="mammen", progress=False)
     assert a.p_value == pytest.approx(b.p_value_at(0.2))
-    assert len(a.t_boot) == 999 and a.to_frame().loc[0, "reps"] == 999
+    assert len(a.t_boot) == 999 and a.to_frame().loc[0, "draws"] == 999
 
 
 def test_same_seed_same_numbers_serial_and_executor() -> None:
     df = _cross_section(9, g=40, n=800)
     res = ce.twfe(df, "y ~ x + z", vcov=ce.Cluster("g"))
-    kw = {"reps": 2000, "seed": 123, "chunk": 300, "progress": False}
+    kw = {"draws": 2000, "seed": 123, "chunk": 300, "progress": False}
     serial = wild_bootstrap(res, "x", **kw)  # type: ignore[arg-type]
     with ThreadPoolExecutor(2) as pool:
         par = wild_bootstrap(res, "x", executor=pool, **kw)  # type: ignore[arg-type]
@@ -181,7 +181,7 @@ def test_same_seed_same_numbers_serial_and_executor() -> None:
 def test_plot_is_an_altair_chart() -> None:
     df = _cross_section(1, g=15)
     res = ce.twfe(df, "y ~ x + z", vcov=ce.Cluster("g"))
-    chart = wild_bootstrap(res, "x", reps=199, seed=1, weights="webb", progress=False).plot()
+    chart = wild_bootstrap(res, "x", draws=199, seed=1, distribution="webb", progress=False).plot()
     assert "layer" in chart.to_dict()
 
 
@@ -197,15 +197,15 @@ def test_bad_input() -> None:
     res = ce.twfe(df, "y ~ x + z", vcov=ce.Cluster("g"))
     with pytest.raises(InvalidOptionError, match="not a coefficient"):
         wild_bootstrap(res, "w", progress=False)
-    with pytest.raises(InvalidOptionError, match="weights='normal'"):
-        wild_bootstrap(res, "x", weights="normal", progress=False)
-    with pytest.raises(InvalidOptionError, match="reps"):
-        wild_bootstrap(res, "x", reps=0, progress=False)
-    with pytest.raises(InvalidOptionError, match="expected a fitted linear result"):
+    with pytest.raises(InvalidOptionError, match="distribution='normal'"):
+        wild_bootstrap(res, "x", distribution="normal", progress=False)
+    with pytest.raises(InvalidOptionError, match="draws=0 is too few"):
+        wild_bootstrap(res, "x", draws=0, progress=False)
+    with pytest.raises(InvalidOptionError, match="needs a fitted linear model"):
         wild_bootstrap(object(), "x")
     hc = ce.twfe(df, "y ~ x + z", vcov="hc1")
-    with pytest.raises(InvalidOptionError, match="pass cluster="):
+    with pytest.raises(InvalidOptionError, match="pass vcov="):
         wild_bootstrap(hc, "x", progress=False)
     df["one"] = 1
     with pytest.raises(IdentificationError, match="1 level"):
-        wild_bootstrap(hc, "x", cluster="one", progress=False)
+        wild_bootstrap(hc, "x", vcov="one", progress=False)
