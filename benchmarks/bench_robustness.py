@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 import countyeconomy as ce
-from countyeconomy.inference.placebo import placebo_assignments, placebo_test
-from countyeconomy.inference.wild_bootstrap import wild_bootstrap
+from countyeconomy.inference import placebo_assignments, placebo_test
+from countyeconomy.inference import wild_bootstrap
 
 FORMULA = "y ~ d + x | county + year"
 PF_FORMULA = "y ~ d + x | county+year"  # pyfixest 0.60 ritest needs the effects without spaces
@@ -162,7 +162,7 @@ def wild_ours(cases: list[Any], reps: int) -> list[tuple[float, Any]]:
     for _, fit, param, _, _ in cases:
 
         def run(f: Any = fit, p: str = param) -> Any:
-            return wild_bootstrap(f, p, reps=reps, seed=1, progress=False)
+            return wild_bootstrap(f, p, draws=reps, seed=1, progress=False)
 
         run()
         out.append(timed(run))

@@ -87,7 +87,7 @@ def fit_ce(df: pd.DataFrame, case: str) -> Any:
     if case == "dr1":
         kw["covariates"] = [X]
     if case == "boot":
-        kw.update(bootstrap=999, seed=1, progress=False)
+        kw.update(draws=999, seed=1, progress=False)
     return att_gt(df, Y, G, **kw)
 
 

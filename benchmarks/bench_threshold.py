@@ -4,7 +4,7 @@ Model: single threshold, ``y = a_i + 0.3 z + x (1 + 0.5 1(q > 0.5)) + e`` on a b
 2,800 counties x 20 years (56,000 rows), 400-point grid, 300 bootstrap replications, one
 regime-dependent regressor and one control, county effects.
 
-* countyeconomy: ``panel_threshold(..., grid=400, bootstrap=300)`` end to end (DataFrame in,
+* countyeconomy: ``panel_threshold(..., grid=400, draws=300)`` end to end (DataFrame in,
   result out: panel validation, grid search, LR curve, bootstrap, clustered regime regression).
   Median of 3 calls after one warm-up.
 * loop: the textbook implementation, one OLS per grid point per bootstrap sample
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from countyeconomy.estimators.threshold import panel_threshold
+from countyeconomy import panel_threshold
 
 HERE = Path(__file__).resolve().parent
 N_COUNTIES, N_YEARS, GRID, REPS = 2_800, 20, 400, 300
@@ -54,7 +54,7 @@ def run_package(df: pd.DataFrame) -> float:
         county="county",
         year="year",
         grid=GRID,
-        bootstrap=REPS,
+        draws=REPS,
         seed=1,
     )
     return float(res.thresholds[0])
