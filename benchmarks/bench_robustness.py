@@ -38,8 +38,7 @@ import numpy as np
 import pandas as pd
 
 import countyeconomy as ce
-from countyeconomy.inference import placebo_assignments, placebo_test
-from countyeconomy.inference import wild_bootstrap
+from countyeconomy.inference import placebo_assignments, placebo_test, wild_bootstrap
 
 FORMULA = "y ~ d + x | county + year"
 PF_FORMULA = "y ~ d + x | county+year"  # pyfixest 0.60 ritest needs the effects without spaces
