@@ -212,7 +212,7 @@ def _check_dcdh(d: EventStudyDesign) -> str | None:
 _ENTRIES = (
     EventStudyEstimator(
         key="event_study",
-        title="TWFE event study",
+        title="TWFE",
         function=event_study,
         options=frozenset({"covariates", "vcov"}),
         run=_run_event_study,

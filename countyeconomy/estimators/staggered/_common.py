@@ -40,6 +40,7 @@ __all__ = [
     "drop_unusable_rows",
     "event_chart",
     "resolve_panel",
+    "vcov_spec",
     "wald_test",
 ]
 
@@ -277,6 +278,14 @@ def announce_dropped(method: str, dropped: dict[str, int], n_input: int, stackle
         )
 
 
+def vcov_spec(vcov: str | VcovSpec) -> VcovSpec:
+    """``vcov=`` as a spec: ``"iid"``, ``"hc1"`` (``"hetero"``, ``"robust"``), ``"cluster:a+b"``,
+    a spec object, or any other string ``"name"`` as shorthand for ``Cluster("name")``."""
+    if isinstance(vcov, str) and vcov not in _VCOV_ALIASES and not vcov.startswith("cluster:"):
+        return Cluster(vcov)
+    return resolve_vcov(vcov)
+
+
 def cluster_vcov(method: str, vcov: object) -> Cluster:
     """The one-way :class:`Cluster` a cluster-robust estimator uses.
 
@@ -285,11 +294,7 @@ def cluster_vcov(method: str, vcov: object) -> Cluster:
     """
     if vcov is None:
         return Cluster("county")
-    spec: VcovSpec
-    if isinstance(vcov, str) and vcov not in _VCOV_ALIASES and not vcov.startswith("cluster:"):
-        spec = Cluster(vcov)
-    else:
-        spec = resolve_vcov(vcov)  # type: ignore[arg-type]  # raises a listing error if invalid
+    spec = vcov_spec(vcov)  # type: ignore[arg-type]  # raises a listing error if invalid
     if not isinstance(spec, Cluster) or len(spec.variables) != 1:
         raise InvalidOptionError(
             f"{method}: vcov={vcov!r} is not supported; its variance is cluster-robust by "

@@ -19,6 +19,7 @@ from countyeconomy.estimators.staggered._common import (
     drop_unusable_rows,
     fit_info,
     resolve_panel,
+    vcov_spec,
     wald_test,
 )
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
@@ -78,7 +79,7 @@ class EventStudyResult(EventResultBase):
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> EventStudyResult:
         """A new result with another covariance; this one is unchanged."""
-        fit = self.fit.with_vcov(vcov, ssc=ssc)
+        fit = self.fit.with_vcov(vcov_spec(vcov), ssc=ssc)
         info = replace(
             self.info,
             vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
@@ -196,7 +197,7 @@ def event_study(
     cols = {_column(k): dummies[k] for k in used}
     rhs = " + ".join([*cols, *covariates]) or "1"
     formula = f"{outcome} ~ {rhs} | {absorb}"
-    fit = twfe(panel.assign(**cols), formula, vcov=vcov, ssc=ssc)
+    fit = twfe(panel.assign(**cols), formula, vcov=vcov_spec(vcov), ssc=ssc)
     display = {_column(k): _label(k) for k in used}
     names = tuple(display.get(n, n) for n in fit.coefs.names)
     fit = replace(fit, coefs=replace(fit.coefs, names=names))

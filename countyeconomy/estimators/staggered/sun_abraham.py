@@ -22,6 +22,7 @@ from countyeconomy.estimators.staggered._common import (
     fit_info,
     no_never_treated_error,
     resolve_panel,
+    vcov_spec,
     wald_test,
 )
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
@@ -83,7 +84,7 @@ class SunAbrahamResult(EventResultBase):
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> SunAbrahamResult:
         """A new result with another covariance of the saturated regression (delta method)."""
-        fit = self.fit.with_vcov(vcov, ssc=ssc)
+        fit = self.fit.with_vcov(vcov_spec(vcov), ssc=ssc)
         coefs = _aggregate(fit, self.weights)
         info = replace(
             self.info,
@@ -217,7 +218,7 @@ def sun_abraham(
     if not cells:
         raise IdentificationError("no treated cohort outside the control group.")
     rhs = " + ".join([*cols, *covariates])
-    fit = twfe(panel.assign(**cols), f"{outcome} ~ {rhs} | {absorb}", vcov=vcov, ssc=ssc)
+    fit = twfe(panel.assign(**cols), f"{outcome} ~ {rhs} | {absorb}", vcov=vcov_spec(vcov), ssc=ssc)
     display = {c: f"cohort::{e}:event_time::{ell}" for c, e, ell in cells}
     names = tuple(display.get(n, n) for n in fit.coefs.names)
     fit = replace(fit, coefs=replace(fit.coefs, names=names))
