@@ -159,9 +159,7 @@ def _run_imputation(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str,
     g = frame[d.cohort].to_numpy()
     k = frame[d.panel.year].to_numpy() - g
     observed = sorted(set(k[(g != NEVER_TREATED) & (k >= 0) & (k <= hi)].tolist()))
-    return fn(
-        d.panel, d.outcome, d.cohort, horizons=observed, pretrends=max(-lo - 1, 0), **opts
-    )
+    return fn(d.panel, d.outcome, d.cohort, horizons=observed, pretrends=max(-lo - 1, 0), **opts)
 
 
 def _run_dcdh(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any]) -> Any:

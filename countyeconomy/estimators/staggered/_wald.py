@@ -139,9 +139,7 @@ def wald_test(
     top = float(evals.max())
     tol = RANK_RTOL * top
     if float(evals.min()) < -max(tol, 1e-12):
-        return declined(
-            names, df_t, "the covariance is not positive semi-definite", warn=True
-        )
+        return declined(names, df_t, "the covariance is not positive semi-definite", warn=True)
     rank = int(np.linalg.matrix_rank(corr, tol=tol, hermitian=True))
     if rank == 0:  # pragma: no cover - excluded above (a live variance gives rank >= 1)
         return declined(names, df_t, "the covariance has rank 0", warn=True)

@@ -77,8 +77,9 @@ class BaconResult(CoefResult):
         )
         return Summary(self.title, table, foot)
 
-    def plot(self) -> Any:
-        """Scatter of 2x2 estimates against their weights, coloured by comparison type."""
+    def plot(self, *, level: float = 0.95) -> Any:
+        """Scatter of 2x2 estimates against their weights, coloured by comparison type
+        (``level`` is unused: a decomposition has no intervals)."""
         import altair as alt
 
         from countyeconomy.report import themed
@@ -101,7 +102,6 @@ class BaconResult(CoefResult):
             .encode(y="y:Q")
         )
         return themed(alt.layer(line, points).properties(title=f"{self.title} (TWFE dashed)"))
-
 
 
 def _wide(panel: Panel, outcome: str, treatment: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -19,7 +19,12 @@ from countyeconomy.inference import VcovSpec
 from countyeconomy.panel import Panel
 from countyeconomy.results import FitInfo, FrozenResult, Summary
 
-__all__ = ["DEFAULT_ESTIMATORS", "ComparisonResult", "EstimatorSkippedWarning", "compare_event_studies"]
+__all__ = [
+    "DEFAULT_ESTIMATORS",
+    "ComparisonResult",
+    "EstimatorSkippedWarning",
+    "compare_event_studies",
+]
 
 DEFAULT_ESTIMATORS = ("event_study", "att_gt", "sun_abraham", "imputation_did", "did_multiplegt")
 """The keys run by default: every entry of :data:`countyeconomy.estimators.registry.ESTIMATORS`."""
@@ -128,8 +133,6 @@ class ComparisonResult(FrozenResult):
         )
 
 
-
-
 def _frame_of(result: Any, level: float) -> pd.DataFrame:
     """Event-time rows of any of the results, in the common long layout."""
     if hasattr(result, "event_frame"):
@@ -142,7 +145,6 @@ def _frame_of(result: Any, level: float) -> pd.DataFrame:
         f.loc[ref, ["std_error", "ci_low", "ci_high"]] = 0.0
     out: pd.DataFrame = f[["event_time", "estimate", "std_error", "ci_low", "ci_high"]]
     return out
-
 
 
 def _keys(estimators: Sequence[str] | str, known: Sequence[str]) -> list[str]:

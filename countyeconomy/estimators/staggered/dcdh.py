@@ -68,9 +68,7 @@ class DCDHResult(EventResultBase):
         )
 
 
-def _balanced_rows(
-    panel: Panel, outcome: str, treatment: str
-) -> tuple[Panel, dict[str, int]]:
+def _balanced_rows(panel: Panel, outcome: str, treatment: str) -> tuple[Panel, dict[str, int]]:
     """Drop counties with a non-finite outcome or treatment (the estimator needs a balanced
     panel, so a county loses all its rows); missing values and gaps are errors."""
     if not panel.is_balanced:
@@ -83,7 +81,7 @@ def _balanced_rows(
             raise PanelStructureError(
                 f"column {col!r} has {int(panel.frame[col].isna().sum())} missing value(s)."
             )
-    kept, keep, dropped = drop_unusable_rows(panel, [outcome, treatment])
+    _, keep, dropped = drop_unusable_rows(panel, [outcome, treatment])
     if keep.all():
         return panel, dropped
     bad = set(panel.frame.loc[~keep, panel.county])

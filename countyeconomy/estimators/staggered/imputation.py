@@ -72,7 +72,6 @@ class ImputationResult(EventResultBase):
         return pd.concat([pre, post], ignore_index=True).sort_values("event_time")
 
 
-
 def _identifiable(
     frame: pd.DataFrame, county: str, year: str, treated: np.ndarray
 ) -> tuple[np.ndarray, dict[str, int]]:
@@ -254,7 +253,7 @@ def imputation_did(
     else:
         tau_bar = np.broadcast_to(arrays.estimates, w.shape)
     cl = factorize(panel.frame[key_column(panel, cluster)].to_numpy())
-    vcov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
+    cov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
     pre_coefs = None
     if pretrends:
         pre_test, pre_coefs, pre_dropped = _pretrend_test(
@@ -292,7 +291,7 @@ def imputation_did(
         rows_dropped_from_estimate=sum(main_dropped.values()),
     )
     return ImputationResult(
-        coefs=CoefTable(tuple(names), arrays.estimates, vcov, None),
+        coefs=CoefTable(tuple(names), arrays.estimates, cov, None),
         event_times=(*hs, None),
         reference=None,
         info=info,

@@ -202,10 +202,10 @@ def sun_abraham(
     check_outcome(panel, outcome, [c for c in covariates if c.isidentifier()])
     n_input = panel.nobs
     g = cohort_by_row(panel, cohort)
-    panel, kept, dropped = drop_unusable_rows(
+    panel, usable, dropped = drop_unusable_rows(
         panel, [outcome, *(c for c in covariates if c.isidentifier())]
     )
-    panel, g, controls, dropped = _sample(panel, g[kept], control, dropped)
+    panel, g, controls, dropped = _sample(panel, g[usable], control, dropped)
     announce_dropped("sun_abraham", dropped, n_input, stacklevel=2)
     rel = panel.frame[panel.year].to_numpy(dtype=np.int64) - g
     cols: dict[str, FloatArray] = {}

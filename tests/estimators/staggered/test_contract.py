@@ -257,8 +257,6 @@ def test_pretrend_rank_deficient_event_study_declines_gracefully() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ce.panel.SmallCohortWarning)
         with pytest.warns(WaldTestWarning, match="rank"):
-            res = ce.event_study(
-                df, Y, G, window=(-5, 2), vcov="two", county="county", year="year"
-            )
+            res = ce.event_study(df, Y, G, window=(-5, 2), vcov="two", county="county", year="year")
     w = res.pretrend
     assert w.df < len(w.terms) and (math.isnan(w.statistic) or 0 <= w.statistic < 1e6)
