@@ -22,7 +22,13 @@ from countyeconomy.errors import (
     PanelStructureError,
     RowsDroppedWarning,
 )
-from countyeconomy.estimators.staggered._wald import WaldTest, WaldTestWarning, declined, wald_test
+from countyeconomy.estimators.staggered._wald import (
+    StructuralEq,
+    WaldTest,
+    WaldTestWarning,
+    declined,
+    wald_test,
+)
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import NEVER_TREATED, Panel, SmallCohortWarning, cohort_by_row
 from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary
@@ -31,6 +37,7 @@ __all__ = [
     "EventResultBase",
     "FitInfo",
     "SmallCohortWarning",
+    "StructuralEq",
     "WaldTest",
     "WaldTestWarning",
     "announce_dropped",
@@ -77,8 +84,8 @@ def cohort_sizes(g: np.ndarray, county: np.ndarray) -> dict[int, int]:
     return {int(k): int(v) for k, v in zip(counts.index.to_numpy(), counts.to_numpy(), strict=True)}
 
 
-@dataclass(frozen=True, repr=False)
-class EventResultBase(CoefResult):
+@dataclass(frozen=True, repr=False, eq=False)
+class EventResultBase(StructuralEq, CoefResult):
     """Event-time estimates with the result protocol.
 
     ``event_times[j]`` is the relative period of coefficient ``j`` (``None`` for covariates and

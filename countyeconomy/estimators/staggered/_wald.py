@@ -10,10 +10,12 @@ a :class:`WaldTestWarning` naming the cause) when nothing testable is left.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from countyeconomy._typing import FloatArray
 from countyeconomy.errors import CountyEconomyWarning
 from countyeconomy.results import FrozenResult, Summary, format_p_value
 
-__all__ = ["RANK_RTOL", "WaldTest", "WaldTestWarning", "wald_test"]
+__all__ = ["RANK_RTOL", "StructuralEq", "WaldTest", "WaldTestWarning", "same", "wald_test"]
 
 RANK_RTOL = 1e-8
 """Relative tolerance of the rank check: eigenvalues of the tested coefficients' correlation
@@ -34,8 +36,45 @@ class WaldTestWarning(CountyEconomyWarning):
     """A Wald test was computed on fewer degrees of freedom than coefficients, or declined."""
 
 
-@dataclass(frozen=True, repr=False)
-class WaldTest(FrozenResult):
+def same(a: Any, b: Any) -> bool:
+    """Structural equality: arrays and frames by value (NaN equal to NaN), containers and
+    dataclasses field by field."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.dtype.kind in "fc":
+            return bool(np.array_equal(a, b, equal_nan=True))
+        return bool(np.array_equal(a, b))
+    if isinstance(a, pd.DataFrame | pd.Series | pd.Index):
+        return bool(a.equals(b))
+    if isinstance(a, Mapping):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return all(
+            same(object.__getattribute__(a, f.name), object.__getattribute__(b, f.name))
+            for f in dataclasses.fields(a)
+        )
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+class StructuralEq:
+    """``==`` by :func:`same` (a pickled and restored result equals the original). Dataclasses
+    that inherit it are declared with ``eq=False`` so that this ``__eq__`` is kept."""
+
+    def __eq__(self, other: object) -> bool:
+        return same(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class WaldTest(StructuralEq, FrozenResult):
     """A joint Wald test that the coefficients ``terms`` are zero.
 
     Attributes

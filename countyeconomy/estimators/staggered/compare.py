@@ -13,7 +13,12 @@ from scipy import stats
 
 from countyeconomy._typing import ControlGroup, check_option
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
-from countyeconomy.estimators.staggered._common import check_outcome, event_chart, resolve_panel
+from countyeconomy.estimators.staggered._common import (
+    StructuralEq,
+    check_outcome,
+    event_chart,
+    resolve_panel,
+)
 from countyeconomy.estimators.twfe import DEFAULT_VCOV
 from countyeconomy.inference import VcovSpec
 from countyeconomy.panel import Panel
@@ -36,8 +41,8 @@ class EstimatorSkippedWarning(CountyEconomyWarning):
     """An estimator does not apply to the design and was left out of a comparison."""
 
 
-@dataclass(frozen=True, repr=False)
-class ComparisonResult(FrozenResult):
+@dataclass(frozen=True, repr=False, eq=False)
+class ComparisonResult(StructuralEq, FrozenResult):
     """Event-time estimates of several estimators.
 
     Attributes

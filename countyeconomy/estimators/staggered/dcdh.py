@@ -32,7 +32,7 @@ from countyeconomy.results import CoefTable
 __all__ = ["DCDHResult", "did_multiplegt"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class DCDHResult(EventResultBase):
     """Result of :func:`did_multiplegt`: effect ``l`` is the term ``event_time::{l-1}`` and
     placebo ``l`` the term ``event_time::{-l-1}``; the period before the first switch (``-1``)

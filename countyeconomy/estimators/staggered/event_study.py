@@ -61,7 +61,7 @@ def event_dummies(
     return out
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class EventStudyResult(EventResultBase):
     """Result of :func:`event_study`.
 

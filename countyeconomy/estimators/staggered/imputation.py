@@ -43,7 +43,7 @@ __all__ = ["ImputationResult", "imputation_did"]
 ImputationMethod = Literal["bjs", "gardner"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ImputationResult(EventResultBase):
     """Result of :func:`imputation_did`: effects by horizon (``event_time::h``) and ``ATT``.
 

@@ -63,7 +63,7 @@ def iw_aggregate(
     return times, r, r_att
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SunAbrahamResult(EventResultBase):
     """Result of :func:`sun_abraham`: ``event_time::l`` (IW estimates) and the overall ``ATT``.
 

@@ -65,7 +65,7 @@ def test_fit_info_and_pickle_round_trip(frame: pd.DataFrame, name: str) -> None:
     res = _fit(frame, name)
     assert isinstance(res.info, FitInfo) and res.info.method == name
     back = pickle.loads(pickle.dumps(res))
-    assert back.info == res.info
+    assert back == res and back.info == res.info
     pd.testing.assert_frame_equal(back.to_frame(), res.to_frame())
     if isinstance(res, CoefResult):
         np.testing.assert_array_equal(back.coefs.estimates, res.coefs.estimates)
