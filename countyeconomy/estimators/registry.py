@@ -71,6 +71,13 @@ class EventStudyDesign:
         """Whether some county is never treated (cohort 0)."""
         return bool((self.panel.frame[self.cohort].to_numpy() == NEVER_TREATED).any())
 
+    def is_county_cluster(self) -> bool:
+        """Whether ``vcov`` is unset or clusters by the county (every estimator's default)."""
+        v = self.vcov
+        if v is None or v == "county":
+            return True
+        return isinstance(v, Cluster) and v.variables in (("county",), (self.panel.county,))
+
     def one_way_cluster(self) -> bool:
         """Whether ``vcov`` is a one-way cluster (or unset, i.e. the county)."""
         v = self.vcov
@@ -111,6 +118,7 @@ class EventStudyEstimator:
     options: frozenset[str]
     run: Callable[[Callable[..., Any], EventStudyDesign, dict[str, Any]], Any]
     check: Callable[[EventStudyDesign], str | None] = field(default=lambda _design: None)
+    """Estimator-specific condition; the generic ones (control, covariates, vcov) are below."""
     controls: tuple[str, ...] = ()
 
     def applicable(self, design: EventStudyDesign) -> str | None:
@@ -122,6 +130,8 @@ class EventStudyEstimator:
             )
         if design.covariates and "covariates" not in self.options:
             return f"{self.key} takes no covariates"
+        if "vcov" not in self.options and not design.is_county_cluster():
+            return f"{self.key} does not take vcov= here (it uses its default standard errors)"
         return self.check(design)
 
     def options_for(self, design: EventStudyDesign) -> dict[str, Any]:

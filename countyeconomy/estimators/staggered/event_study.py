@@ -223,7 +223,6 @@ def event_study(
         bin_endpoints=bin_endpoints,
         empty_event_times=empty,
         collinear=tuple(fit.info.collinear),
-        fit_info=fit.info,
     )
     return EventStudyResult(
         coefs=fit.coefs,

@@ -117,6 +117,10 @@ def test_not_applicable_estimators_are_skipped_with_reason() -> None:
     assert res.frame.empty
     with pytest.warns(EstimatorSkippedWarning, match="one-way clustered"):
         compare_event_studies(s.panel, Y, G, estimators=("imputation_did",), vcov="hc1")
+    if "vcov" not in registry.ESTIMATORS["att_gt"].options:
+        with pytest.warns(EstimatorSkippedWarning, match="does not take vcov"):
+            res = compare_event_studies(s.panel, Y, G, estimators=("att_gt",), vcov="province")
+        assert "att_gt" in res.info.skipped
 
 
 def test_options_reach_the_estimators() -> None:
