@@ -14,8 +14,10 @@ from scipy import stats
 from countyeconomy._typing import ControlGroup, check_option
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
 from countyeconomy.estimators.staggered._common import (
+    SmallCohortWarning,
     StructuralEq,
     check_outcome,
+    cohort_by_row,
     event_chart,
     resolve_panel,
 )
@@ -227,6 +229,9 @@ def compare_event_studies(
         check_option("control", control, ControlGroup)
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, [cohort])
+    with warnings.catch_warnings():  # each estimator announces small cohorts itself
+        warnings.simplefilter("ignore", SmallCohortWarning)
+        cohort_by_row(panel, cohort)  # whole years, constant within county (else an error)
     lo, hi = int(window[0]), int(window[1])
     design = registry.EventStudyDesign(
         panel, outcome, cohort, (lo, hi), control, tuple(covariates), vcov

@@ -55,17 +55,18 @@ class ImputationResult(EventResultBase):
         Joint Wald (chi2) test of the leads in the untreated sample (``pretrends=k``); with
         ``pretrends=0`` a test with NaN statistic whose ``note`` says so.
     pretrend_coefs
-        The lead coefficients ``event_time::-k`` of that test, or ``None``. They are estimated
-        separately, so :attr:`event_vcov` covers the post-treatment horizons only.
+        The lead coefficients ``event_time::-k`` of that test (an empty table without
+        ``pretrends``). They are estimated separately, so :attr:`event_vcov` covers the
+        post-treatment horizons only.
     """
 
     effects: pd.DataFrame
-    pretrend_coefs: CoefTable | None
+    pretrend_coefs: CoefTable
 
     def event_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Post-treatment horizons, plus the pre-trend lead coefficients when estimated."""
         post = super().event_frame(level)
-        if self.pretrend_coefs is None:
+        if not self.pretrend_coefs.names:
             return post
         pre = self.pretrend_coefs.to_frame(level)
         pre["event_time"] = [int(n.split("::")[1]) for n in pre["term"]]
@@ -254,7 +255,7 @@ def imputation_did(
         tau_bar = np.broadcast_to(arrays.estimates, w.shape)
     cl = factorize(panel.frame[key_column(panel, cluster)].to_numpy())
     cov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
-    pre_coefs = None
+    pre_coefs = CoefTable((), np.empty(0), np.empty((0, 0)), None)
     if pretrends:
         pre_test, pre_coefs, pre_dropped = _pretrend_test(
             panel, outcome, covariates, g, treated, pretrends, spec

@@ -107,6 +107,7 @@ def test_every_event_time_result_has_pretrend(frame: pd.DataFrame, name: str) ->
 def test_pretrend_not_requested_is_nan_with_reason(frame: pd.DataFrame) -> None:
     imp = ce.imputation_did(frame, Y, G, county="county", year="year")
     assert math.isnan(imp.pretrend.statistic) and "pretrends=" in imp.pretrend.note
+    assert imp.pretrend_coefs.names == () and imp.event_frame()["event_time"].min() >= 0
     dc = ce.did_multiplegt(frame, Y, D, effects=1, county="county", year="year")
     assert math.isnan(dc.pretrend.p_value) and "placebo=" in dc.pretrend.note
 
@@ -200,6 +201,10 @@ def test_non_integer_cohort_is_an_error(frame: pd.DataFrame) -> None:
     for fn in (ce.event_study, ce.sun_abraham, ce.imputation_did):
         with pytest.raises(TreatmentTimingError, match="whole numbers"):
             fn(df, Y, G, county="county", year="year")
+    with pytest.raises(TreatmentTimingError, match="whole numbers"):
+        ce.compare_event_studies(
+            df, Y, G, estimators=("did_multiplegt",), county="county", year="year"
+        )
 
 
 # ------------------------------------------------------------------ Wald test rank check
