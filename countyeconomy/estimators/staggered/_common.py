@@ -273,16 +273,18 @@ def drop_unusable_rows(
     return kept, ~bad, dropped
 
 
-def announce_dropped(method: str, dropped: dict[str, int], n_input: int, stacklevel: int) -> None:
-    """One :class:`RowsDroppedWarning` listing every reason and count, if anything was dropped."""
+def announce_dropped(
+    method: str, dropped: dict[str, int], n_input: int, stacklevel: int
+) -> tuple[str, ...]:
+    """One :class:`RowsDroppedWarning` listing every reason and count, if anything was dropped;
+    returns the message (for ``info.warnings``) or an empty tuple."""
     total = sum(dropped.values())
-    if total:
-        detail = "; ".join(f"{v} {k}" for k, v in dropped.items() if v)
-        warnings.warn(
-            f"{method}: dropped {total} of {n_input} rows ({detail}).",
-            RowsDroppedWarning,
-            stacklevel=stacklevel + 1,
-        )
+    if not total:
+        return ()
+    detail = "; ".join(f"{v} {k}" for k, v in dropped.items() if v)
+    message = f"{method}: dropped {total} of {n_input} rows ({detail})."
+    warnings.warn(message, RowsDroppedWarning, stacklevel=stacklevel + 1)
+    return (message,)
 
 
 def vcov_spec(vcov: str | VcovSpec) -> VcovSpec:
@@ -322,6 +324,7 @@ def fit_info(
     ssc: str = "",
     df_t: int | None = None,
     fixed_effects: dict[str, int] | None = None,
+    warnings: tuple[str, ...] = (),
     **extra: Any,
 ) -> FitInfo:
     """A :class:`FitInfo` with the estimator-specific facts in ``extra``."""
@@ -336,5 +339,6 @@ def fit_info(
         ssc=ssc,
         df_t=df_t,
         fixed_effects=dict(fixed_effects or {}),
+        warnings=tuple(warnings),
         extra=extra,
     )

@@ -195,7 +195,7 @@ def bacon_decomposition(
     panel.cohort(treatment)  # validates 0/1 and absorbing (TreatmentTimingError)
     n_input = panel.nobs
     panel, dropped = _balanced_rows(panel, outcome)
-    announce_dropped("bacon_decomposition", dropped, n_input, stacklevel=2)
+    notes = announce_dropped("bacon_decomposition", dropped, n_input, stacklevel=2)
     y_w, d_w = _wide(panel, outcome, treatment)
     years = y_w.columns.to_numpy(dtype=np.int64)
     d = d_w.to_numpy(dtype=float)
@@ -232,6 +232,7 @@ def bacon_decomposition(
     sizes = pd.Series(cohort_year(timing)).value_counts().sort_index()
     info = fit_info(
         "bacon_decomposition",
+        warnings=notes,
         nobs=panel.nobs,
         nobs_input=n_input,
         dropped=dropped,

@@ -173,7 +173,7 @@ def did_multiplegt(
     check_outcome(panel, outcome, [treatment])
     n_input = panel.nobs
     panel, dropped = _balanced_rows(panel, outcome, treatment)
-    announce_dropped("did_multiplegt", dropped, n_input, stacklevel=3)
+    notes = announce_dropped("did_multiplegt", dropped, n_input, stacklevel=3)
     y_w, d_w = _wide(panel, outcome, treatment)
     y, d = y_w.to_numpy(dtype=float), d_w.to_numpy(dtype=float)
     first, _ = switch_timing(d)
@@ -217,6 +217,7 @@ def did_multiplegt(
     switch_year = np.where(first < d.shape[1], years[np.minimum(first, d.shape[1] - 1)], 0)
     info = fit_info(
         "did_multiplegt",
+        warnings=notes,
         nobs=panel.nobs,
         nobs_input=n_input,
         dropped=dropped,

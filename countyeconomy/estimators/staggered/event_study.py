@@ -190,7 +190,7 @@ def event_study(
                 panel.frame.loc[keep].reset_index(drop=True), county=panel.county, year=panel.year
             )
             g, treated, rel = g[keep], treated[keep], rel[keep]
-    announce_dropped("event_study", dropped, n_input, stacklevel=2)
+    notes = announce_dropped("event_study", dropped, n_input, stacklevel=2)
     dummies = event_dummies(rel, treated, (lo, hi), reference, bin_endpoints)
     empty = tuple(k for k, d in dummies.items() if not d.any())
     used = [k for k in dummies if k not in empty]
@@ -205,6 +205,7 @@ def event_study(
     event_times = tuple(by_label.get(n) for n in names)
     info = fit_info(
         "event_study",
+        warnings=notes,
         nobs=fit.info.nobs,
         nobs_input=n_input,
         dropped={**dropped, **fit.info.dropped},

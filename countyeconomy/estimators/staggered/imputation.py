@@ -263,7 +263,7 @@ def imputation_did(
         dropped |= pre_dropped
     else:
         pre_test = declined((), None, "not estimated: pass pretrends=k to test k leads")
-    announce_dropped("imputation_did", dropped, n_input, stacklevel=3)
+    notes = announce_dropped("imputation_did", dropped, n_input, stacklevel=3)
     effects = pd.DataFrame(
         {
             panel.county: panel.frame[panel.county].to_numpy()[treated],
@@ -276,6 +276,7 @@ def imputation_did(
     label = "BJS imputation" if method == "bjs" else "Gardner two-stage DID"
     info = fit_info(
         "imputation_did",
+        warnings=notes,
         nobs=len(y),
         nobs_input=n_input,
         dropped=dropped,

@@ -206,7 +206,7 @@ def sun_abraham(
         panel, [outcome, *(c for c in covariates if c.isidentifier())]
     )
     panel, g, controls, dropped = _sample(panel, g[usable], control, dropped)
-    announce_dropped("sun_abraham", dropped, n_input, stacklevel=2)
+    notes = announce_dropped("sun_abraham", dropped, n_input, stacklevel=2)
     rel = panel.frame[panel.year].to_numpy(dtype=np.int64) - g
     cols: dict[str, FloatArray] = {}
     cells: list[tuple[str, int, int]] = []
@@ -236,6 +236,7 @@ def sun_abraham(
     coefs = _aggregate(fit, weights)
     info = fit_info(
         "sun_abraham",
+        warnings=notes,
         nobs=fit.info.nobs,
         nobs_input=n_input,
         dropped={**dropped, **fit.info.dropped},

@@ -162,6 +162,7 @@ def test_infinite_outcome_is_dropped_counted_and_announced(frame: pd.DataFrame, 
     with pytest.warns(RowsDroppedWarning, match=f"2 non-finite: {Y}"):
         res = _fit(df, name)
     assert res.info.dropped[f"non-finite: {Y}"] == 2
+    assert any("non-finite" in w for w in res.info.warnings)
     assert np.isfinite(res.params.to_numpy()).all()
     if name in ("did_multiplegt", "bacon_decomposition"):  # whole counties (balanced panel)
         assert res.info.nobs == len(df) - county_rows
