@@ -1,9 +1,14 @@
 """Heterogeneity-robust estimators for staggered adoption, the TWFE event study, and diagnostics."""
 
-from countyeconomy.estimators.staggered._common import SmallCohortWarning, WaldTest
+from countyeconomy.estimators.staggered._common import SmallCohortWarning
+from countyeconomy.estimators.staggered._wald import WaldTest, WaldTestWarning
 from countyeconomy.estimators.staggered.att_gt import AggregateResult, ATTgtModel, ATTgtResult
 from countyeconomy.estimators.staggered.bacon import BaconResult, bacon_decomposition
-from countyeconomy.estimators.staggered.compare import ComparisonResult, compare_event_studies
+from countyeconomy.estimators.staggered.compare import (
+    ComparisonResult,
+    EstimatorSkippedWarning,
+    compare_event_studies,
+)
 from countyeconomy.estimators.staggered.dcdh import DCDHResult, did_multiplegt
 from countyeconomy.estimators.staggered.event_study import EventStudyResult, event_study
 from countyeconomy.estimators.staggered.imputation import ImputationResult, imputation_did
@@ -16,11 +21,13 @@ __all__ = [
     "BaconResult",
     "ComparisonResult",
     "DCDHResult",
+    "EstimatorSkippedWarning",
     "EventStudyResult",
     "ImputationResult",
     "SmallCohortWarning",
     "SunAbrahamResult",
     "WaldTest",
+    "WaldTestWarning",
     "bacon_decomposition",
     "compare_event_studies",
     "did_multiplegt",

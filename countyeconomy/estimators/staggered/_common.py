@@ -1,40 +1,65 @@
 """Shared pieces of the regression-based staggered estimators.
 
-Input checks (panel, cohort column, absorbing treatment, small cohorts), a Wald test, the
-event-time result protocol and the event-study chart. Never-treated counties have cohort ``0``
-(:data:`countyeconomy.panel.NEVER_TREATED`).
+Input checks (panel, cohort column, outcome and covariate columns), the rows dropped for missing
+or non-finite values, the clustered-covariance argument, the event-time result base and the
+event-study chart. Never-treated counties have cohort ``0`` (:data:`countyeconomy.panel.NEVER_TREATED`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from countyeconomy._typing import FloatArray
 from countyeconomy.errors import (
     FormulaError,
     IdentificationError,
+    InvalidOptionError,
     PanelStructureError,
+    RowsDroppedWarning,
 )
-from countyeconomy.estimators._coefs import CoefProtocol, CoefTable, Summary
+from countyeconomy.estimators.staggered._wald import (
+    StructuralEq,
+    WaldTest,
+    WaldTestWarning,
+    declined,
+    wald_test,
+)
+from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import NEVER_TREATED, Panel, SmallCohortWarning, cohort_by_row
-from countyeconomy.panel._validate import describe_values
+from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary
 
 __all__ = [
     "EventResultBase",
+    "FitInfo",
     "SmallCohortWarning",
-    "StaggeredInfo",
+    "StructuralEq",
     "WaldTest",
+    "WaldTestWarning",
+    "announce_dropped",
+    "cluster_vcov",
     "cohort_by_row",
+    "declined",
+    "drop_unusable_rows",
     "event_chart",
     "resolve_panel",
+    "vcov_spec",
     "wald_test",
 ]
+
+_VCOV_ALIASES = ("iid", "hc1", "hetero", "robust")
+
+
+def describe_values(values: Iterable[object], limit: int = 5) -> str:
+    """Up to ``limit`` values, comma-separated, with a count of the rest."""
+    items = [v.item() if isinstance(v, np.generic) else v for v in values]
+    shown = ", ".join(repr(v) for v in items[:limit])
+    rest = len(items) - limit
+    return shown + (f" and {rest} more" if rest > 0 else "")
 
 
 def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
@@ -59,74 +84,22 @@ def cohort_sizes(g: np.ndarray, county: np.ndarray) -> dict[int, int]:
     return {int(k): int(v) for k, v in zip(counts.index.to_numpy(), counts.to_numpy(), strict=True)}
 
 
-@dataclass(frozen=True)
-class WaldTest:
-    """A joint Wald test that ``q`` coefficients are zero.
-
-    ``distribution`` is ``"F"`` (statistic ``W / q`` on ``(q, df_denom)`` degrees of freedom) or
-    ``"chi2"`` (statistic ``W`` on ``q``).
-    """
-
-    terms: tuple[str, ...]
-    statistic: float
-    df: int
-    df_denom: int | None
-    p_value: float
-    distribution: str
-
-    def __str__(self) -> str:
-        dof = f"{self.df}, {self.df_denom}" if self.df_denom is not None else f"{self.df}"
-        return f"{self.distribution}({dof}) = {self.statistic:.4g}, p = {self.p_value:.4g}"
-
-
-def wald_test(
-    names: Sequence[str], beta: FloatArray, vcov: FloatArray, df_t: int | None
-) -> WaldTest:
-    """Joint test of ``beta == 0``: F with ``df_t`` denominator df, chi2 when ``df_t`` is None."""
-    q = len(beta)
-    if q == 0:
-        return WaldTest((), float("nan"), 0, df_t, float("nan"), "F" if df_t else "chi2")
-    w = float(beta @ np.linalg.pinv(vcov) @ beta)
-    if df_t is None:
-        return WaldTest(tuple(names), w, q, None, float(stats.chi2.sf(w, q)), "chi2")
-    f = w / q
-    return WaldTest(tuple(names), f, q, df_t, float(stats.f.sf(f, q, df_t)), "F")
-
-
-@dataclass(frozen=True)
-class StaggeredInfo:
-    """What happened in a fit: sample, cohorts, drops, clusters, covariance."""
-
-    method: str
-    nobs: int
-    nobs_input: int
-    n_counties: int
-    cohorts: dict[int, int]
-    dropped: dict[str, int]
-    clusters: dict[str, int]
-    vcov: str
-    formula: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, repr=False)
-class EventResultBase(CoefProtocol):
+@dataclass(frozen=True, repr=False, eq=False)
+class EventResultBase(StructuralEq, CoefResult):
     """Event-time estimates with the result protocol.
 
     ``event_times[j]`` is the relative period of coefficient ``j`` (``None`` for covariates and
     overall effects). ``reference`` is the normalised period drawn at 0 (``None`` if none).
+    ``pretrend`` is the joint Wald test that the pre-treatment effects are zero (NaN statistic
+    and a note when it cannot be computed).
     """
 
     coefs: CoefTable
     event_times: tuple[int | None, ...]
     reference: int | None
-    info: Any
+    info: FitInfo
     title: str
-
-    @property
-    def nobs(self) -> int:
-        """Rows used."""
-        return int(self.info.nobs)
+    pretrend: WaldTest
 
     def _event_index(self) -> np.ndarray:
         return np.asarray([j for j, e in enumerate(self.event_times) if e is not None], dtype=int)
@@ -159,14 +132,16 @@ class EventResultBase(CoefProtocol):
 
     def _footer(self) -> list[tuple[str, str]]:
         i = self.info
+        sizes = i.extra.get("cohort_sizes", {})
         rows = [
-            ("Method", str(i.method)),
+            ("Method", str(i.extra.get("label", i.method))),
             ("Observations", f"{i.nobs:,} (of {i.nobs_input:,})"),
-            ("Cohorts (counties)", ", ".join(f"{k}: {v}" for k, v in i.cohorts.items())),
+            ("Cohorts (counties)", ", ".join(f"{k}: {v}" for k, v in sizes.items())),
             ("Std. errors", str(i.vcov)),
         ]
         if i.dropped:
             rows.append(("Dropped", "; ".join(f"{v:,} {k}" for k, v in i.dropped.items())))
+        rows.append(("Pre-trend test", str(self.pretrend)))
         return rows
 
     def summary(self) -> Summary:
@@ -180,12 +155,6 @@ class EventResultBase(CoefProtocol):
         """
         frame = self.event_frame(level).assign(estimator=self.title)
         return event_chart(frame, title=self.title, truth=truth, level=level)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def event_chart(
@@ -266,4 +235,110 @@ def key_column(panel: Panel, name: str) -> str:
     raise FormulaError(
         f"unknown column {name!r}; the data has columns "
         f"{describe_values(list(panel.frame.columns), limit=25)}."
+    )
+
+
+def drop_unusable_rows(
+    panel: Panel, columns: Sequence[str]
+) -> tuple[Panel, np.ndarray, dict[str, int]]:
+    """Drop rows with a missing or non-finite (``±inf``) value in ``columns``.
+
+    Each dropped row is counted once, under the first offending column in ``columns`` order:
+    ``"missing: col"`` or ``"non-finite: col"``. Returns the kept panel, the boolean mask of kept
+    rows (in the input's row order) and the counts. Columns absent from the panel are skipped
+    (formula terms are checked by the regression).
+    """
+    frame = panel.frame
+    n = len(frame)
+    bad = np.zeros(n, dtype=bool)
+    dropped: dict[str, int] = {}
+    for col in dict.fromkeys(columns):
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        na = values.isna().to_numpy()
+        inf = np.zeros(n, dtype=bool)
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            inf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+        for reason, mask in (("missing", na), ("non-finite", inf & ~na)):
+            new = mask & ~bad
+            if new.any():
+                dropped[f"{reason}: {col}"] = int(new.sum())
+                bad |= new
+    if not bad.any():
+        return panel, ~bad, dropped
+    kept = Panel.from_frame(
+        frame.loc[~bad].reset_index(drop=True), county=panel.county, year=panel.year
+    )
+    return kept, ~bad, dropped
+
+
+def announce_dropped(
+    method: str, dropped: dict[str, int], n_input: int, stacklevel: int
+) -> tuple[str, ...]:
+    """One :class:`RowsDroppedWarning` listing every reason and count, if anything was dropped;
+    returns the message (for ``info.warnings``) or an empty tuple."""
+    total = sum(dropped.values())
+    if not total:
+        return ()
+    detail = "; ".join(f"{v} {k}" for k, v in dropped.items() if v)
+    message = f"{method}: dropped {total} of {n_input} rows ({detail})."
+    warnings.warn(message, RowsDroppedWarning, stacklevel=stacklevel + 1)
+    return (message,)
+
+
+def vcov_spec(vcov: str | VcovSpec) -> VcovSpec:
+    """``vcov=`` as a spec: ``"iid"``, ``"hc1"`` (``"hetero"``, ``"robust"``), ``"cluster:a+b"``,
+    a spec object, or any other string ``"name"`` as shorthand for ``Cluster("name")``."""
+    if isinstance(vcov, str) and vcov not in _VCOV_ALIASES and not vcov.startswith("cluster:"):
+        return Cluster(vcov)
+    return resolve_vcov(vcov)
+
+
+def cluster_vcov(method: str, vcov: object) -> Cluster:
+    """The one-way :class:`Cluster` a cluster-robust estimator uses.
+
+    ``vcov`` is ``Cluster("name")`` or a string: ``"cluster:name"``, or any column name as
+    shorthand for ``Cluster(name)`` (``None`` means the county). Other covariances are rejected.
+    """
+    if vcov is None:
+        return Cluster("county")
+    spec = vcov_spec(vcov)  # type: ignore[arg-type]  # raises a listing error if invalid
+    if not isinstance(spec, Cluster) or len(spec.variables) != 1:
+        raise InvalidOptionError(
+            f"{method}: vcov={vcov!r} is not supported; its variance is cluster-robust by "
+            'construction: pass one cluster column, e.g. vcov="county" or Cluster("province").'
+        )
+    return spec
+
+
+def fit_info(
+    method: str,
+    *,
+    nobs: int,
+    nobs_input: int,
+    dropped: dict[str, int],
+    clusters: dict[str, int],
+    specification: str,
+    vcov: str,
+    ssc: str = "",
+    df_t: int | None = None,
+    fixed_effects: dict[str, int] | None = None,
+    warnings: tuple[str, ...] = (),
+    **extra: Any,
+) -> FitInfo:
+    """A :class:`FitInfo` with the estimator-specific facts in ``extra``."""
+    return FitInfo(
+        method=method,
+        nobs=int(nobs),
+        nobs_input=int(nobs_input),
+        dropped=dict(dropped),
+        clusters=dict(clusters),
+        specification=specification,
+        vcov=vcov,
+        ssc=ssc,
+        df_t=df_t,
+        fixed_effects=dict(fixed_effects or {}),
+        warnings=tuple(warnings),
+        extra=extra,
     )

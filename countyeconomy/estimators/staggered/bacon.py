@@ -9,20 +9,33 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import IdentificationError, PanelStructureError
-from countyeconomy.estimators._coefs import CoefTable, Summary
 from countyeconomy.estimators.staggered._bacon_core import bacon_arrays, twfe_did_balanced
-from countyeconomy.estimators.staggered._common import StaggeredInfo, check_outcome, resolve_panel
+from countyeconomy.estimators.staggered._common import (
+    StructuralEq,
+    announce_dropped,
+    check_outcome,
+    drop_unusable_rows,
+    fit_info,
+    resolve_panel,
+)
 from countyeconomy.panel import NEVER_TREATED, Panel
+from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary
 
 __all__ = ["BaconResult", "bacon_decomposition"]
 
 
-@dataclass(frozen=True, repr=False)
-class BaconResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class BaconResult(StructuralEq, CoefResult):
     """Result of :func:`bacon_decomposition`.
+
+    ``params`` are the weighted average 2x2 estimate per comparison type and the TWFE
+    coefficient (term ``"TWFE"``); a decomposition has no standard errors, so ``std_errors``,
+    p-values and intervals are NaN.
 
     Attributes
     ----------
+    coefs
+        Those estimates, with an all-NaN covariance.
     components
         One row per 2x2 comparison: ``treated`` and ``control`` cohort (first treated year;
         ``0`` = never treated), ``type``, ``estimate``, ``weight``.
@@ -31,13 +44,14 @@ class BaconResult:
     twfe
         The TWFE coefficient; equals ``(components.weight * components.estimate).sum()``.
     info
-        Sample description.
+        Sample description (:class:`~countyeconomy.results.FitInfo`).
     """
 
+    coefs: CoefTable
     components: pd.DataFrame
     by_type: pd.DataFrame
     twfe: float
-    info: StaggeredInfo
+    info: FitInfo
     title: str = "Goodman-Bacon decomposition"
 
     @property
@@ -46,29 +60,9 @@ class BaconResult:
         c = self.components
         return float((c["weight"] * c["estimate"]).sum())
 
-    def _coefs(self) -> CoefTable:
-        names = (*self.by_type["type"].tolist(), "TWFE")
-        est = np.append(self.by_type["estimate"].to_numpy(dtype=float), self.twfe)
-        return CoefTable(names, est, np.full((len(est), len(est)), np.nan), None)
-
-    @property
-    def params(self) -> pd.Series:
-        """Weighted average 2x2 estimate per comparison type, and the TWFE coefficient."""
-        return self._coefs().params
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Not defined for a decomposition: all missing."""
-        return self._coefs().std_errors * np.nan
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Not defined for a decomposition: all missing."""
-        return self._coefs().conf_int(level)
-
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """The protocol columns per type (+ TWFE), then ``weight`` and ``n_comparisons``."""
-        out = self._coefs().to_frame(level)
-        out["std_error"] = np.nan
+        out = self.coefs.to_frame(level)
         out["weight"] = np.append(self.by_type["weight"].to_numpy(dtype=float), 1.0)
         n = self.by_type["n_comparisons"].to_numpy()
         out["n_comparisons"] = np.append(n, n.sum())
@@ -84,8 +78,9 @@ class BaconResult:
         )
         return Summary(self.title, table, foot)
 
-    def plot(self) -> Any:
-        """Scatter of 2x2 estimates against their weights, coloured by comparison type."""
+    def plot(self, *, level: float = 0.95) -> Any:
+        """Scatter of 2x2 estimates against their weights, coloured by comparison type
+        (``level`` is unused: a decomposition has no intervals)."""
         import altair as alt
 
         from countyeconomy.report import themed
@@ -109,30 +104,39 @@ class BaconResult:
         )
         return themed(alt.layer(line, points).properties(title=f"{self.title} (TWFE dashed)"))
 
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
 
 def _wide(panel: Panel, outcome: str, treatment: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    y = panel.frame.pivot(index=panel.county, columns=panel.year, values=outcome)
+    d = panel.frame.pivot(index=panel.county, columns=panel.year, values=treatment)
+    return y, d
+
+
+def _balanced_rows(panel: Panel, outcome: str) -> tuple[Panel, dict[str, int]]:
+    """Check balance and missing values; drop counties with a non-finite outcome whole."""
     if not panel.is_balanced:
         n_missing = len(panel.counties) * len(panel.years) - panel.nobs
         raise PanelStructureError(
             f"the Bacon decomposition needs a balanced panel; {n_missing} county-year rows are "
             "absent (see Panel.gaps()). Balance the panel first."
         )
-    frame = panel.frame
-    for col in (outcome, treatment):
-        if frame[col].isna().any():
-            raise PanelStructureError(
-                f"column {col!r} has {int(frame[col].isna().sum())} missing value(s); the Bacon "
-                "decomposition needs a balanced panel without missing values."
-            )
-    y = frame.pivot(index=panel.county, columns=panel.year, values=outcome)
-    d = frame.pivot(index=panel.county, columns=panel.year, values=treatment)
-    return y, d
+    n = int(panel.frame[outcome].isna().sum())
+    if n:
+        raise PanelStructureError(
+            f"column {outcome!r} has {n} missing value(s); the Bacon decomposition needs a "
+            "balanced panel without missing values."
+        )
+    _, keep, dropped = drop_unusable_rows(panel, [outcome])
+    if keep.all():
+        return panel, dropped
+    bad = set(panel.frame.loc[~keep, panel.county])
+    whole = panel.frame[panel.county].isin(bad).to_numpy()
+    rest = int(whole.sum()) - int((~keep).sum())
+    if rest:
+        dropped["other rows of those counties (balanced panel)"] = rest
+    frame = panel.frame.loc[~whole].reset_index(drop=True)
+    if frame.empty:
+        raise IdentificationError(f"no county has a finite {outcome!r} in every year.")
+    return Panel.from_frame(frame, county=panel.county, year=panel.year), dropped
 
 
 def bacon_decomposition(
@@ -158,6 +162,10 @@ def bacon_decomposition(
         Outcome column.
     treatment
         0/1 absorbing treatment column.
+
+    Counties with a non-finite (``±inf``) outcome are dropped whole (the decomposition needs a
+    balanced panel), counted in ``info.dropped`` (``"non-finite: col"`` and the county's other
+    rows) and announced with a :class:`~countyeconomy.errors.RowsDroppedWarning`.
 
     Raises
     ------
@@ -185,6 +193,9 @@ def bacon_decomposition(
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, [treatment])
     panel.cohort(treatment)  # validates 0/1 and absorbing (TreatmentTimingError)
+    n_input = panel.nobs
+    panel, dropped = _balanced_rows(panel, outcome)
+    notes = announce_dropped("bacon_decomposition", dropped, n_input, stacklevel=2)
     y_w, d_w = _wide(panel, outcome, treatment)
     years = y_w.columns.to_numpy(dtype=np.int64)
     d = d_w.to_numpy(dtype=float)
@@ -219,18 +230,24 @@ def bacon_decomposition(
         }
     ).reset_index()
     sizes = pd.Series(cohort_year(timing)).value_counts().sort_index()
-    info = StaggeredInfo(
-        method="Goodman-Bacon decomposition",
+    info = fit_info(
+        "bacon_decomposition",
+        warnings=notes,
         nobs=panel.nobs,
-        nobs_input=panel.nobs,
+        nobs_input=n_input,
+        dropped=dropped,
+        clusters={},
+        specification=f"{outcome} ~ {treatment} | county + year",
+        vcov="none (a decomposition)",
+        fixed_effects={"county": y.shape[0], "year": n_t},
         n_counties=y.shape[0],
-        cohorts={
+        cohort_sizes={
             int(k): int(v) for k, v in zip(sizes.index.to_numpy(), sizes.to_numpy(), strict=True)
         },
-        dropped={},
-        clusters={},
-        vcov="none",
-        formula=f"{outcome} ~ {treatment} | county + year",
-        extra={"var_d": arrays.var_d},
+        var_d=arrays.var_d,
     )
-    return BaconResult(comps, by_type, twfe_did_balanced(y, d), info)
+    twfe = twfe_did_balanced(y, d)
+    names = (*by_type["type"].tolist(), "TWFE")
+    est = np.append(by_type["estimate"].to_numpy(dtype=float), twfe)
+    coefs = CoefTable(names, est, np.full((len(est), len(est)), np.nan), None)
+    return BaconResult(coefs, comps, by_type, twfe, info)

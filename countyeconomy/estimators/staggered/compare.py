@@ -1,48 +1,50 @@
-"""TWFE, Callaway-Sant'Anna, Sun-Abraham, BJS imputation and dCDH event studies side by side."""
+"""Several event-study estimators on one design, side by side (from the estimator registry)."""
 
 from __future__ import annotations
 
-import importlib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from countyeconomy._typing import ControlGroup, check_option
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
-from countyeconomy.estimators._coefs import Summary
-from countyeconomy.estimators.staggered._common import event_chart, resolve_panel
+from countyeconomy.estimators.staggered._common import (
+    SmallCohortWarning,
+    StructuralEq,
+    check_outcome,
+    cohort_by_row,
+    event_chart,
+    resolve_panel,
+)
 from countyeconomy.estimators.twfe import DEFAULT_VCOV
 from countyeconomy.inference import VcovSpec
-from countyeconomy.panel import NEVER_TREATED, Panel
+from countyeconomy.panel import Panel
+from countyeconomy.results import FitInfo, FrozenResult, Summary
 
-__all__ = ["ComparisonResult", "compare_event_studies"]
+__all__ = [
+    "DEFAULT_ESTIMATORS",
+    "ComparisonResult",
+    "EstimatorSkippedWarning",
+    "compare_event_studies",
+]
 
-ESTIMATORS = ("twfe", "cs", "sa", "bjs", "dcdh")
-LABELS = {
-    "twfe": "TWFE",
-    "cs": "Callaway-Sant'Anna",
-    "sa": "Sun-Abraham",
-    "bjs": "BJS imputation",
-    "dcdh": "dCDH",
-}
+DEFAULT_ESTIMATORS = ("event_study", "att_gt", "sun_abraham", "imputation_did", "did_multiplegt")
+"""The keys run by default: every entry of :data:`countyeconomy.estimators.registry.ESTIMATORS`."""
+
 _FRAME_COLUMNS = ["estimator", "event_time", "estimate", "std_error", "ci_low", "ci_high"]
 
 
-@dataclass(frozen=True)
-class ComparisonInfo:
-    """What was run: estimators, the window, those skipped and why."""
-
-    nobs: int
-    window: tuple[int, int]
-    estimators: tuple[str, ...]
-    skipped: dict[str, str]
+class EstimatorSkippedWarning(CountyEconomyWarning):
+    """An estimator does not apply to the design and was left out of a comparison."""
 
 
-@dataclass(frozen=True, repr=False)
-class ComparisonResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class ComparisonResult(StructuralEq, FrozenResult):
     """Event-time estimates of several estimators.
 
     Attributes
@@ -51,12 +53,17 @@ class ComparisonResult:
         Long table: estimator, event_time, estimate, std_error, ci_low, ci_high (reference
         periods appear as 0 with zero width).
     results
-        The underlying result of each estimator, by key (``"twfe"``, ``"cs"``, ...).
+        The underlying result of each estimator, by key (``"event_study"``, ``"att_gt"``, ...).
+    info
+        :class:`~countyeconomy.results.FitInfo` with ``extra``: ``window``, ``estimators`` (the
+        keys requested), ``titles`` (key -> label), ``skipped`` (key -> reason), ``control``.
+    level
+        Confidence level of the intervals.
     """
 
     frame: pd.DataFrame
-    results: dict[str, Any]
-    info: ComparisonInfo
+    results: Mapping[str, Any]
+    info: FitInfo
     level: float = 0.95
 
     @property
@@ -90,7 +97,6 @@ class ComparisonResult:
         f = self.frame
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = f["estimate"] / f["std_error"].replace(0.0, np.nan)
-        from scipy import stats
 
         return pd.DataFrame(
             {
@@ -115,15 +121,16 @@ class ComparisonResult:
             ]
         )
         wide = f.pivot(index="event_time", columns="estimator", values="cell")
-        order = [LABELS[k] for k in self.info.estimators if LABELS[k] in wide.columns]
+        titles = self.info.extra["titles"]
+        order = [titles[k] for k in self.info.extra["estimators"] if titles[k] in wide.columns]
         return wide.loc[:, order].fillna("")
 
     def summary(self) -> Summary:
         """The wide table with the skipped estimators in the footer."""
         t = self.table().reset_index().rename(columns={"event_time": "term"})
         t["term"] = t["term"].astype(str)
-        foot = [("Window", str(self.info.window))]
-        foot += [(f"Skipped {k}", v) for k, v in self.info.skipped.items()]
+        foot = [("Window", str(tuple(self.info.extra["window"])))]
+        foot += [(f"Skipped {k}", v) for k, v in self.info.extra["skipped"].items()]
         return Summary("Event studies compared", t, tuple(foot))
 
     def plot(self, *, truth: pd.DataFrame | None = None) -> Any:
@@ -131,12 +138,6 @@ class ComparisonResult:
         return event_chart(
             self.frame, title="Event studies compared", truth=truth, level=self.level
         )
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def _frame_of(result: Any, level: float) -> pd.DataFrame:
@@ -153,56 +154,24 @@ def _frame_of(result: Any, level: float) -> pd.DataFrame:
     return out
 
 
-def _runners(
-    panel: Panel,
-    outcome: str,
-    cohort: str,
-    window: tuple[int, int],
-    vcov: VcovSpec | str,
-    covariates: Sequence[str],
-) -> dict[str, Callable[[], Any]]:
-    lo, hi = window
+def _keys(estimators: Sequence[str] | str, known: Sequence[str]) -> list[str]:
+    from countyeconomy._deprecate import warn_renamed
+    from countyeconomy.estimators.registry import RETIRED_KEYS
 
-    def twfe() -> Any:
-        from countyeconomy.estimators.staggered.event_study import event_study
-
-        return event_study(panel, outcome, cohort, window=window, covariates=covariates, vcov=vcov)
-
-    def cs() -> Any:
-        mod = importlib.import_module("countyeconomy.estimators.staggered.att_gt")
-        res = mod.att_gt(panel, outcome, cohort, covariates=covariates, base_period="universal")
-        return res.aggregate("dynamic")
-
-    def sa() -> Any:
-        from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
-
-        return sun_abraham(panel, outcome, cohort, covariates=covariates, vcov=vcov)
-
-    def bjs() -> Any:
-        from countyeconomy.estimators.staggered.imputation import imputation_did
-
-        k = panel.frame[panel.year].to_numpy() - panel.frame[cohort].to_numpy()
-        treated = panel.frame[cohort].to_numpy() != NEVER_TREATED
-        observed = sorted(set(k[treated & (k >= 0) & (k <= hi)].tolist()))
-        return imputation_did(
-            panel,
-            outcome,
-            cohort,
-            horizons=observed,
-            pretrends=max(-lo - 1, 0),
-            covariates=covariates,
+    if isinstance(estimators, str):
+        estimators = (estimators,)
+    keys = []
+    for e in estimators:
+        if e in RETIRED_KEYS:
+            warn_renamed(f"comparison key {e!r}", repr(RETIRED_KEYS[e]), stacklevel=4)
+            e = RETIRED_KEYS[e]
+        keys.append(e)
+    unknown = [e for e in keys if e not in known]
+    if unknown or not keys:
+        raise InvalidOptionError(
+            f"estimators={tuple(estimators)!r} is not valid; choose from {tuple(known)}."
         )
-
-    def dcdh() -> Any:
-        mod = importlib.import_module("countyeconomy.estimators.staggered.dcdh")
-        g = panel.frame[cohort].to_numpy()
-        d = ((g != NEVER_TREATED) & (panel.frame[panel.year].to_numpy() >= g)).astype(float)
-        name = "_ce_treatment"
-        return mod.did_multiplegt(
-            panel.assign(**{name: d}), outcome, name, effects=hi + 1, placebo=max(-lo - 1, 0)
-        )
-
-    return {"twfe": twfe, "cs": cs, "sa": sa, "bjs": bjs, "dcdh": dcdh}
+    return list(dict.fromkeys(keys))
 
 
 def compare_event_studies(
@@ -210,8 +179,9 @@ def compare_event_studies(
     outcome: str,
     cohort: str,
     *,
-    estimators: Sequence[str] = ESTIMATORS,
+    estimators: Sequence[str] = DEFAULT_ESTIMATORS,
     window: tuple[int, int] = (-5, 5),
+    control: ControlGroup | None = None,
     covariates: Sequence[str] = (),
     vcov: str | VcovSpec = DEFAULT_VCOV,
     level: float = 0.95,
@@ -220,13 +190,22 @@ def compare_event_studies(
 ) -> ComparisonResult:
     """Run several event-study estimators on one design and line them up.
 
-    ``"twfe"`` is :func:`event_study` (binned endpoints, reference -1); ``"cs"`` is
-    Callaway-Sant'Anna ``att_gt(..., base_period="universal").aggregate("dynamic")`` (a long
-    difference to -1, comparable with the regression event studies); ``"sa"`` Sun-Abraham
-    (never-treated control); ``"bjs"`` imputation with ``-lo - 1`` pre-trend leads; ``"dcdh"``
-    :func:`did_multiplegt` on the implied 0/1 treatment (effect ``l`` drawn at event time
-    ``l - 1``, placebo ``l`` at ``-l - 1``). An estimator that is not available (module not
-    installed yet) is skipped with a warning naming it; so is one that fails on the design.
+    The estimators come from :data:`countyeconomy.estimators.registry.ESTIMATORS`, by key (the
+    public function name): ``"event_study"`` (binned endpoints, reference -1); ``"att_gt"``
+    (Callaway-Sant'Anna ``att_gt(..., base_period="universal").aggregate("dynamic")``, a long
+    difference to -1, comparable with the regression event studies); ``"sun_abraham"``;
+    ``"imputation_did"`` (with ``-lo - 1`` pre-trend leads); ``"did_multiplegt"`` (on the implied
+    0/1 treatment; effect ``l`` at event time ``l - 1``, placebo ``l`` at ``-l - 1``). The former
+    keys ``"twfe"``, ``"cs"``, ``"sa"``, ``"bjs"``, ``"dcdh"`` still work with a ``FutureWarning``.
+
+    ``control``, ``covariates`` and ``vcov`` are passed to every estimator that accepts them
+    (``control=None``: each estimator's default comparison group). An estimator that does not
+    apply to the design is skipped, with the reason in ``info.skipped`` and an
+    :class:`EstimatorSkippedWarning`: a ``control`` value it does not support, ``covariates`` it
+    cannot take (``did_multiplegt``), no never-treated counties for a never-treated comparison
+    (``att_gt``, ``sun_abraham``), an unbalanced panel (``did_multiplegt``), or a covariance other
+    than a one-way cluster (``imputation_did``, ``did_multiplegt``). Any other error raised by
+    an estimator propagates.
 
     References
     ----------
@@ -239,39 +218,61 @@ def compare_event_studies(
     >>> from countyeconomy.estimators.staggered.compare import compare_event_studies
     >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=200)
     >>> res = compare_event_studies(sim.panel, "log_rural_income", "first_treated",
-    ...                             estimators=("twfe", "sa", "bjs"), window=(-3, 3))
+    ...     estimators=("event_study", "sun_abraham", "imputation_did"), window=(-3, 3))
     >>> list(res.table().columns)
     ['TWFE', 'Sun-Abraham', 'BJS imputation']
     """
-    unknown = [e for e in estimators if e not in ESTIMATORS]
-    if unknown or not estimators:
-        raise InvalidOptionError(
-            f"estimators={tuple(estimators)!r} is not valid; choose from {ESTIMATORS}."
-        )
+    from countyeconomy.estimators import registry  # the registry sits above this subpackage
+
+    keys = _keys(estimators, list(registry.ESTIMATORS))
+    if control is not None:
+        check_option("control", control, ControlGroup)
     panel = resolve_panel(data, county, year)
-    runners = _runners(panel, outcome, cohort, window, vcov, covariates)
+    check_outcome(panel, outcome, [cohort])
+    with warnings.catch_warnings():  # each estimator announces small cohorts itself
+        warnings.simplefilter("ignore", SmallCohortWarning)
+        cohort_by_row(panel, cohort)  # whole years, constant within county (else an error)
+    lo, hi = int(window[0]), int(window[1])
+    design = registry.EventStudyDesign(
+        panel, outcome, cohort, (lo, hi), control, tuple(covariates), vcov
+    )
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
+    titles: dict[str, str] = {}
     frames = []
-    for key in estimators:
-        try:
-            res = runners[key]()
-        except (ImportError, AttributeError) as exc:
-            skipped[key] = f"not available ({exc})"
+    for key in keys:
+        entry = registry.ESTIMATORS[key]
+        titles[key] = entry.title
+        reason = entry.applicable(design)
+        if reason is not None:
+            skipped[key] = reason
             warnings.warn(
-                f"compare_event_studies: skipping {LABELS[key]!r}: not available ({exc}).",
-                CountyEconomyWarning,
+                f"compare_event_studies: skipping {entry.title!r}: {reason}.",
+                EstimatorSkippedWarning,
                 stacklevel=2,
             )
             continue
+        res = entry.fit(design)
         results[key] = res
         f = _frame_of(res, level)
-        f = f[(f["event_time"] >= window[0]) & (f["event_time"] <= window[1])]
-        frames.append(f.assign(estimator=LABELS[key]))
+        f = f[(f["event_time"] >= lo) & (f["event_time"] <= hi)]
+        frames.append(f.assign(estimator=entry.title))
     frame = (
         pd.concat(frames, ignore_index=True)[_FRAME_COLUMNS]
         if frames
         else pd.DataFrame(columns=_FRAME_COLUMNS)
     )
-    info = ComparisonInfo(panel.nobs, (int(window[0]), int(window[1])), tuple(estimators), skipped)
+    info = FitInfo(
+        method="compare_event_studies",
+        nobs=panel.nobs,
+        nobs_input=panel.nobs,
+        specification=f"{outcome} ~ event time (cohort {cohort!r}), window {(lo, hi)}",
+        extra={
+            "window": (lo, hi),
+            "estimators": tuple(keys),
+            "titles": titles,
+            "skipped": skipped,
+            "control": control,
+        },
+    )
     return ComparisonResult(frame, results, info, level)

@@ -2,44 +2,63 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy.errors import IdentificationError, InvalidOptionError, PanelStructureError
-from countyeconomy.estimators._coefs import CoefTable
 from countyeconomy.estimators.staggered._common import (
     EventResultBase,
-    StaggeredInfo,
     WaldTest,
+    announce_dropped,
     check_outcome,
+    cluster_vcov,
+    declined,
+    drop_unusable_rows,
+    fit_info,
     key_column,
     resolve_panel,
     wald_test,
 )
 from countyeconomy.estimators.staggered._dcdh_core import did_l, switch_timing
+from countyeconomy.inference import VcovSpec
 from countyeconomy.linalg import factorize
 from countyeconomy.panel import Panel
+from countyeconomy.results import CoefTable
 
 __all__ = ["DCDHResult", "did_multiplegt"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class DCDHResult(EventResultBase):
-    """Result of :func:`did_multiplegt`: ``effect_l`` (drawn at event time ``l - 1``) and
-    ``placebo_l`` (at ``-l - 1``); the period before the first switch is the reference.
+    """Result of :func:`did_multiplegt`: effect ``l`` is the term ``event_time::{l-1}`` and
+    placebo ``l`` the term ``event_time::{-l-1}``; the period before the first switch (``-1``)
+    is the reference.
 
     Attributes
     ----------
     counts
         Per term: ``n_switchers`` and ``n_obs`` (outcome changes used).
-    placebo_test
-        Joint Wald (chi2) test that all placebos are zero, or ``None`` without placebos.
+    pretrend
+        Joint Wald (chi2) test that all placebos are zero; with ``placebo=0`` a test with NaN
+        statistic whose ``note`` says so.
     """
 
     counts: pd.DataFrame
-    placebo_test: WaldTest | None
+
+    @property
+    def placebo_test(self) -> WaldTest:
+        """Retired name of :attr:`pretrend` (``FutureWarning``)."""
+        warnings.warn(
+            "DCDHResult.placebo_test is renamed .pretrend; the old spelling is removed in the "
+            "next release.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.pretrend
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Protocol columns, ``event_time``, then ``n_switchers`` and ``n_obs``."""
@@ -48,14 +67,10 @@ class DCDHResult(EventResultBase):
             n_switchers=self.counts["n_switchers"].to_numpy(), n_obs=self.counts["n_obs"].to_numpy()
         )
 
-    def _footer(self) -> list[tuple[str, str]]:
-        rows = super()._footer()
-        if self.placebo_test is not None:
-            rows.append(("Joint placebo test", str(self.placebo_test)))
-        return rows
 
-
-def _wide(panel: Panel, outcome: str, treatment: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _balanced_rows(panel: Panel, outcome: str, treatment: str) -> tuple[Panel, dict[str, int]]:
+    """Drop counties with a non-finite outcome or treatment (the estimator needs a balanced
+    panel, so a county loses all its rows); missing values and gaps are errors."""
     if not panel.is_balanced:
         raise PanelStructureError(
             f"did_multiplegt needs a balanced panel; {len(panel.gaps())} county-year rows are "
@@ -66,11 +81,27 @@ def _wide(panel: Panel, outcome: str, treatment: str) -> tuple[pd.DataFrame, pd.
             raise PanelStructureError(
                 f"column {col!r} has {int(panel.frame[col].isna().sum())} missing value(s)."
             )
+    _, keep, dropped = drop_unusable_rows(panel, [outcome, treatment])
+    if keep.all():
+        return panel, dropped
+    bad = set(panel.frame.loc[~keep, panel.county])
+    whole = panel.frame[panel.county].isin(bad).to_numpy()
+    rest = int(whole.sum()) - int((~keep).sum())
+    if rest:
+        dropped["other rows of those counties (balanced panel)"] = rest
+    frame = panel.frame.loc[~whole].reset_index(drop=True)
+    if frame.empty:
+        raise IdentificationError(f"no county has finite {outcome!r} and {treatment!r} throughout.")
+    return Panel.from_frame(frame, county=panel.county, year=panel.year), dropped
+
+
+def _wide(panel: Panel, outcome: str, treatment: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     y = panel.frame.pivot(index=panel.county, columns=panel.year, values=outcome)
     d = panel.frame.pivot(index=panel.county, columns=panel.year, values=treatment)
     return y, d
 
 
+@renamed_kwargs("did_multiplegt", cluster="vcov")
 def did_multiplegt(
     data: Panel | pd.DataFrame,
     outcome: str,
@@ -79,7 +110,7 @@ def did_multiplegt(
     effects: int = 1,
     placebo: int = 0,
     normalized: bool = False,
-    cluster: str | None = None,
+    vcov: str | VcovSpec = "county",
     county: str | None = None,
     year: str | None = None,
 ) -> DCDHResult:
@@ -92,7 +123,7 @@ def did_multiplegt(
     ``S_g = +1`` (treatment went up) or ``-1``. Placebo ``l`` replaces period ``F_g - 1 + l`` by
     ``F_g - 1 - l`` with the same controls. Standard errors: the analytic, cohort-centred
     variance of the estimator (cohorts = baseline treatment x first-switch period x treatment at
-    the switch), clustered by unit unless ``cluster`` names another column.
+    the switch), clustered by county unless ``vcov`` names another column.
 
     Parameters
     ----------
@@ -107,8 +138,16 @@ def did_multiplegt(
         change over the ``l`` periods, ``delta^n_l = DID_l / delta^D_l``: a weighted average of
         the effects of the current and ``l - 1`` lagged treatments per unit of treatment (placebo
         ``l`` uses the dose of its own switchers).
-    cluster
-        Cluster column (default: the county).
+    vcov
+        The cluster-robust covariance: a column name (``"county"``, the default) or
+        ``Cluster("name")``; clusters must nest counties. (Formerly ``cluster=``, still accepted
+        with a ``FutureWarning``.)
+
+    Terms are ``event_time::{l-1}`` for effect ``l`` and ``event_time::{-l-1}`` for placebo
+    ``l`` (formerly ``effect_l`` and ``placebo_l``). ``pretrend`` is the joint test of the
+    placebos. Counties with a non-finite (``±inf``) outcome or treatment are dropped whole (the
+    estimator needs a balanced panel), counted in ``info.dropped`` and announced with a
+    :class:`~countyeconomy.errors.RowsDroppedWarning`.
 
     References
     ----------
@@ -122,20 +161,25 @@ def did_multiplegt(
     >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=200)
     >>> res = did_multiplegt(sim.panel, "log_rural_income", "policy", effects=2, placebo=1)
     >>> list(res.params.index)
-    ['placebo_1', 'effect_1', 'effect_2']
+    ['event_time::-2', 'event_time::0', 'event_time::1']
     """
     if not isinstance(effects, int) or effects < 1 or not isinstance(placebo, int) or placebo < 0:
         raise InvalidOptionError(
             f"effects must be an int >= 1 and placebo an int >= 0; got {effects!r}, {placebo!r}."
         )
+    spec = cluster_vcov("did_multiplegt", vcov)
+    cluster = spec.variables[0]
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, [treatment])
+    n_input = panel.nobs
+    panel, dropped = _balanced_rows(panel, outcome, treatment)
+    notes = announce_dropped("did_multiplegt", dropped, n_input, stacklevel=3)
     y_w, d_w = _wide(panel, outcome, treatment)
     y, d = y_w.to_numpy(dtype=float), d_w.to_numpy(dtype=float)
     first, _ = switch_timing(d)
     if not (first < d.shape[1]).any():
         raise IdentificationError(f"treatment {treatment!r} never changes; there is no switcher.")
-    ccol = key_column(panel, cluster or panel.county)
+    ccol = key_column(panel, cluster)
     by_unit = panel.frame.groupby(panel.county, sort=True)[ccol]
     if (by_unit.nunique() > 1).any():
         raise IdentificationError(
@@ -143,8 +187,8 @@ def did_multiplegt(
         )
     per_unit = by_unit.first().reindex(y_w.index)
     cl = factorize(per_unit.to_numpy())
-    plan = [(f"placebo_{k}", k, True, -k - 1) for k in range(placebo, 0, -1)]
-    plan += [(f"effect_{k}", k, False, k - 1) for k in range(1, effects + 1)]
+    plan = [(f"event_time::{-k - 1}", k, True, -k - 1) for k in range(placebo, 0, -1)]
+    plan += [(f"event_time::{k - 1}", k, False, k - 1) for k in range(1, effects + 1)]
     names, times, est, scores, counts = [], [], [], [], []
     for name, ell, is_pl, t in plan:
         r = did_l(y, d, ell, cl.codes, placebo=is_pl)
@@ -160,25 +204,31 @@ def did_multiplegt(
         raise IdentificationError("no switcher has a not-yet-switched control at any horizon.")
     s = np.column_stack(scores)
     coefs = CoefTable(tuple(names), np.asarray(est), s.T @ s, None)
-    pl = [j for j, n in enumerate(names) if n.startswith("placebo")]
-    test = (
-        wald_test([names[j] for j in pl], coefs.estimates[pl], coefs.vcov[np.ix_(pl, pl)], None)
-        if pl
-        else None
-    )
+    pl = [j for j, t in enumerate(times) if t < 0]
+    if pl:
+        test = wald_test(
+            [names[j] for j in pl], coefs.estimates[pl], coefs.vcov[np.ix_(pl, pl)], None
+        )
+    elif placebo:
+        test = declined((), None, "no placebo could be estimated")
+    else:
+        test = declined((), None, "not estimated: pass placebo=k to test k placebos")
     years = y_w.columns.to_numpy()
     switch_year = np.where(first < d.shape[1], years[np.minimum(first, d.shape[1] - 1)], 0)
-    info = StaggeredInfo(
-        method="de Chaisemartin-D'Haultfoeuille DID_l",
+    info = fit_info(
+        "did_multiplegt",
+        warnings=notes,
         nobs=panel.nobs,
-        nobs_input=panel.nobs,
+        nobs_input=n_input,
+        dropped=dropped,
+        clusters={cluster: cl.n_levels},
+        specification=f"{outcome} ~ switches of {treatment}",
+        vcov=f"cluster ({cluster}); analytic, cohort-centred",
+        label="de Chaisemartin-D'Haultfoeuille DID_l",
         n_counties=y.shape[0],
-        cohorts={int(v): int((switch_year == v).sum()) for v in np.unique(switch_year)},
-        dropped={},
-        clusters={cluster or "county": cl.n_levels},
-        vcov="analytic, cohort-centred",
-        formula=f"{outcome} ~ switches of {treatment}",
-        extra={"n_switchers": int((first < d.shape[1]).sum()), "normalized": normalized},
+        cohort_sizes={int(v): int((switch_year == v).sum()) for v in np.unique(switch_year)},
+        n_switchers=int((first < d.shape[1]).sum()),
+        normalized=normalized,
     )
     return DCDHResult(
         coefs=coefs,
@@ -187,5 +237,5 @@ def did_multiplegt(
         info=info,
         title="de Chaisemartin-D'Haultfoeuille",
         counts=pd.DataFrame(counts, columns=["n_switchers", "n_obs"]),
-        placebo_test=test,
+        pretrend=test,
     )

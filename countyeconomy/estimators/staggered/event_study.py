@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from countyeconomy.errors import InvalidOptionError, RowsDroppedWarning
+from countyeconomy.errors import InvalidOptionError
 from countyeconomy.estimators.staggered._common import (
     EventResultBase,
-    StaggeredInfo,
     WaldTest,
+    announce_dropped,
     check_outcome,
     cohort_by_row,
     cohort_sizes,
+    drop_unusable_rows,
+    fit_info,
     resolve_panel,
+    vcov_spec,
     wald_test,
 )
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
@@ -59,7 +61,7 @@ def event_dummies(
     return out
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class EventStudyResult(EventResultBase):
     """Result of :func:`event_study`.
 
@@ -70,25 +72,24 @@ class EventStudyResult(EventResultBase):
         named ``event_time::k``; with binned endpoints the end terms pool ``k`` and beyond).
     pretrend
         Joint Wald test that every pre-period coefficient (``k < reference`` and
-        ``reference < k < 0``) is zero.
+        ``reference < k < 0``) is zero (F on the regression's degrees of freedom).
     """
 
     fit: TWFEResult
-    pretrend: WaldTest
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> EventStudyResult:
         """A new result with another covariance; this one is unchanged."""
-        fit = self.fit.with_vcov(vcov, ssc=ssc)
-        info = replace(self.info, vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}")
-        info = replace(info, clusters=dict(fit.info.clusters))
+        fit = self.fit.with_vcov(vcov_spec(vcov), ssc=ssc)
+        info = replace(
+            self.info,
+            vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
+            ssc=str(fit.info.ssc),
+            clusters=dict(fit.info.clusters),
+            df_t=fit.info.df_t,
+        )
         return replace(
             self, coefs=fit.coefs, fit=fit, info=info, pretrend=_pretrend(fit, self.event_times)
         )
-
-    def _footer(self) -> list[tuple[str, str]]:
-        rows = super()._footer()
-        rows.append(("Pre-trend test", str(self.pretrend)))
-        return rows
 
 
 def _pretrend(fit: TWFEResult, event_times: tuple[int | None, ...]) -> WaldTest:
@@ -151,8 +152,8 @@ def event_study(
     Returns
     -------
     EventStudyResult
-        Event-time coefficients (``event_vcov`` is their full covariance), the pre-trend test,
-        ``plot()``, ``with_vcov()``.
+        Event-time coefficients (``event_vcov`` is their full covariance), the pre-trend test
+        ``pretrend``, ``plot()``, ``with_vcov()``.
 
     References
     ----------
@@ -172,56 +173,57 @@ def event_study(
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, [c for c in covariates if c.isidentifier()])
     lo, hi = _check_window(window, reference)
+    n_input = panel.nobs
     g = cohort_by_row(panel, cohort)
+    panel, keep, dropped = drop_unusable_rows(
+        panel, [outcome, *(c for c in covariates if c.isidentifier())]
+    )
+    g = g[keep]
     treated = g != NEVER_TREATED
     rel = panel.frame[panel.year].to_numpy(dtype=np.int64) - g
-    dropped: dict[str, int] = {}
     if not bin_endpoints:
         outside = treated & ((rel < lo) | (rel > hi))
         if outside.any():
             dropped["treated rows outside the window"] = int(outside.sum())
-            warnings.warn(
-                f"dropped {int(outside.sum())} treated county-year rows outside the event window "
-                f"{(lo, hi)} (bin_endpoints=False).",
-                RowsDroppedWarning,
-                stacklevel=2,
-            )
             keep = ~outside
             panel = Panel.from_frame(
                 panel.frame.loc[keep].reset_index(drop=True), county=panel.county, year=panel.year
             )
             g, treated, rel = g[keep], treated[keep], rel[keep]
+    notes = announce_dropped("event_study", dropped, n_input, stacklevel=2)
     dummies = event_dummies(rel, treated, (lo, hi), reference, bin_endpoints)
     empty = tuple(k for k, d in dummies.items() if not d.any())
     used = [k for k in dummies if k not in empty]
     cols = {_column(k): dummies[k] for k in used}
     rhs = " + ".join([*cols, *covariates]) or "1"
     formula = f"{outcome} ~ {rhs} | {absorb}"
-    fit = twfe(panel.assign(**cols), formula, vcov=vcov, ssc=ssc)
+    fit = twfe(panel.assign(**cols), formula, vcov=vcov_spec(vcov), ssc=ssc)
     display = {_column(k): _label(k) for k in used}
     names = tuple(display.get(n, n) for n in fit.coefs.names)
     fit = replace(fit, coefs=replace(fit.coefs, names=names))
     by_label = {_label(k): k for k in used}
     event_times = tuple(by_label.get(n) for n in names)
-    info = StaggeredInfo(
-        method="TWFE event study",
+    info = fit_info(
+        "event_study",
+        warnings=notes,
         nobs=fit.info.nobs,
-        nobs_input=len(data.frame) if isinstance(data, Panel) else len(data),
-        n_counties=panel.frame[panel.county].nunique(),
-        cohorts=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        nobs_input=n_input,
         dropped={**dropped, **fit.info.dropped},
         clusters=dict(fit.info.clusters),
-        vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
-        formula=f"{outcome} ~ event-time dummies {lo}..{hi} (ref {reference})"
+        specification=f"{outcome} ~ event-time dummies {lo}..{hi} (ref {reference})"
         + (f" + {' + '.join(covariates)}" if covariates else "")
         + f" | {absorb}",
-        extra={
-            "window": (lo, hi),
-            "bin_endpoints": bin_endpoints,
-            "empty_event_times": empty,
-            "collinear": fit.info.collinear,
-            "fit_info": fit.info,
-        },
+        vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
+        ssc=str(fit.info.ssc),
+        df_t=fit.info.df_t,
+        fixed_effects=dict(fit.info.fixed_effects),
+        label="TWFE event study",
+        n_counties=panel.frame[panel.county].nunique(),
+        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        window=(lo, hi),
+        bin_endpoints=bin_endpoints,
+        empty_event_times=empty,
+        collinear=tuple(fit.info.collinear),
     )
     return EventStudyResult(
         coefs=fit.coefs,

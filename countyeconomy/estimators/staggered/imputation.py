@@ -10,16 +10,20 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy._typing import FloatArray, check_option
 from countyeconomy.errors import IdentificationError, InvalidOptionError, RowsDroppedWarning
-from countyeconomy.estimators._coefs import CoefTable
 from countyeconomy.estimators.staggered._common import (
     EventResultBase,
-    StaggeredInfo,
     WaldTest,
+    announce_dropped,
     check_outcome,
+    cluster_vcov,
     cohort_by_row,
     cohort_sizes,
+    declined,
+    drop_unusable_rows,
+    fit_info,
     key_column,
     resolve_panel,
     wald_test,
@@ -29,16 +33,17 @@ from countyeconomy.estimators.staggered._imputation_core import (
     imputation_vcov,
     impute,
 )
-from countyeconomy.inference import Cluster
+from countyeconomy.inference import Cluster, VcovSpec
 from countyeconomy.linalg import factorize
 from countyeconomy.panel import NEVER_TREATED, Panel
+from countyeconomy.results import CoefTable
 
 __all__ = ["ImputationResult", "imputation_did"]
 
 ImputationMethod = Literal["bjs", "gardner"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ImputationResult(EventResultBase):
     """Result of :func:`imputation_did`: effects by horizon (``event_time::h``) and ``ATT``.
 
@@ -47,30 +52,25 @@ class ImputationResult(EventResultBase):
     effects
         Row-level imputed effects: county, year, cohort, event_time, tau.
     pretrend
-        Joint Wald (chi2) test of the leads in the untreated sample, or ``None``.
+        Joint Wald (chi2) test of the leads in the untreated sample (``pretrends=k``); with
+        ``pretrends=0`` a test with NaN statistic whose ``note`` says so.
     pretrend_coefs
-        The lead coefficients ``event_time::-k`` of that test, or ``None``. They are estimated
-        separately, so :attr:`event_vcov` covers the post-treatment horizons only.
+        The lead coefficients ``event_time::-k`` of that test (an empty table without
+        ``pretrends``). They are estimated separately, so :attr:`event_vcov` covers the
+        post-treatment horizons only.
     """
 
     effects: pd.DataFrame
-    pretrend: WaldTest | None
-    pretrend_coefs: CoefTable | None
+    pretrend_coefs: CoefTable
 
     def event_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Post-treatment horizons, plus the pre-trend lead coefficients when estimated."""
         post = super().event_frame(level)
-        if self.pretrend_coefs is None:
+        if not self.pretrend_coefs.names:
             return post
         pre = self.pretrend_coefs.to_frame(level)
         pre["event_time"] = [int(n.split("::")[1]) for n in pre["term"]]
         return pd.concat([pre, post], ignore_index=True).sort_values("event_time")
-
-    def _footer(self) -> list[tuple[str, str]]:
-        rows = super()._footer()
-        if self.pretrend is not None:
-            rows.append(("Pre-trend test (untreated sample)", str(self.pretrend)))
-        return rows
 
 
 def _identifiable(
@@ -110,8 +110,8 @@ def _pretrend_test(
     g: np.ndarray,
     treated: np.ndarray,
     leads: int,
-    cluster: str,
-) -> tuple[WaldTest, CoefTable]:
+    vcov: Cluster,
+) -> tuple[WaldTest, CoefTable, dict[str, int]]:
     from countyeconomy.estimators.twfe import twfe
 
     frame = panel.frame.loc[~treated].copy()
@@ -126,34 +126,32 @@ def _pretrend_test(
         raise IdentificationError("no pre-treatment observations of treated counties to test.")
     sub = Panel.from_frame(frame.assign(**cols), county=panel.county, year=panel.year)
     rhs = " + ".join([*cols, *covariates])
-    fit = twfe(sub, f"{outcome} ~ {rhs} | county + year", vcov=Cluster(cluster), ssc="none")
+    with warnings.catch_warnings():  # rows it drops are counted and announced by the caller
+        warnings.simplefilter("ignore", RowsDroppedWarning)
+        fit = twfe(sub, f"{outcome} ~ {rhs} | county + year", vcov=vcov, ssc="none")
+    dropped = {f"{k} (pre-trend regression)": int(v) for k, v in fit.info.dropped.items() if v}
     names = tuple(f"event_time::-{n.removeprefix('_ce_lead')}" for n in fit.coefs.names)
     coefs = CoefTable(names, fit.coefs.estimates, fit.coefs.vcov, None)
     idx = [j for j, n in enumerate(fit.coefs.names) if n in cols]
     test = wald_test(
         [names[j] for j in idx], coefs.estimates[idx], coefs.vcov[np.ix_(idx, idx)], None
     )
-    keep = [j for j in range(len(names)) if j in idx]
-    return test, CoefTable(
-        tuple(names[j] for j in keep),
-        coefs.estimates[keep],
-        coefs.vcov[np.ix_(keep, keep)],
+    sub_coefs = CoefTable(
+        tuple(names[j] for j in idx),
+        coefs.estimates[idx],
+        coefs.vcov[np.ix_(idx, idx)],
         None,
     )
+    return test, sub_coefs, dropped
 
 
 def _sample(
     panel: Panel, outcome: str, cohort: str, covariates: Sequence[str]
 ) -> tuple[Panel, np.ndarray, np.ndarray, dict[str, int]]:
-    """Drop rows with missing values and treated rows that cannot be imputed (announced)."""
-    na = panel.frame[[outcome, *covariates]].isna().any(axis=1).to_numpy()
-    dropped: dict[str, int] = {}
-    if na.any():
-        dropped["missing outcome or covariate"] = int(na.sum())
-        panel = Panel.from_frame(
-            panel.frame.loc[~na].reset_index(drop=True), county=panel.county, year=panel.year
-        )
+    """Drop rows with missing or non-finite values and treated rows that cannot be imputed."""
     g = cohort_by_row(panel, cohort)
+    panel, kept, dropped = drop_unusable_rows(panel, [outcome, *covariates])
+    g = g[kept]
     years = panel.frame[panel.year].to_numpy(dtype=np.int64)
     treated = (g != NEVER_TREATED) & (years >= g)
     if not treated.any():
@@ -165,12 +163,10 @@ def _sample(
             panel.frame.loc[keep].reset_index(drop=True), county=panel.county, year=panel.year
         )
         g, treated = g[keep], treated[keep]
-    if dropped:
-        detail = "; ".join(f"{v} {k}" for k, v in dropped.items())
-        warnings.warn(f"dropped rows ({detail}).", RowsDroppedWarning, stacklevel=3)
     return panel, g, treated, dropped
 
 
+@renamed_kwargs("imputation_did", cluster="vcov")
 def imputation_did(
     data: Panel | pd.DataFrame,
     outcome: str,
@@ -180,7 +176,7 @@ def imputation_did(
     pretrends: int = 0,
     method: ImputationMethod = "bjs",
     covariates: Sequence[str] = (),
-    cluster: str = "county",
+    vcov: str | VcovSpec = "county",
     county: str | None = None,
     year: str | None = None,
 ) -> ImputationResult:
@@ -204,8 +200,16 @@ def imputation_did(
         means). ``"gardner"``: two-stage DID (did2s) GMM standard errors. Point estimates agree.
     covariates
         Time-varying controls in the untreated fit.
-    cluster
-        Cluster column (default the county).
+    vcov
+        The cluster-robust covariance: a column name (``"county"``, the default, or e.g.
+        ``"province"``) or ``Cluster("name")``. The variance is clustered by construction, so
+        other covariances are rejected. (Formerly ``cluster=``, still accepted with a
+        ``FutureWarning``.)
+
+    Rows with a missing or non-finite (``±inf``) outcome or covariate, and treated rows that
+    cannot be imputed, are dropped, counted in ``info.dropped`` and announced with a
+    :class:`~countyeconomy.errors.RowsDroppedWarning`; so are rows the pre-trend regression
+    drops (singletons), under keys ending in ``"(pre-trend regression)"``.
 
     References
     ----------
@@ -225,10 +229,13 @@ def imputation_did(
     check_option("method", method, ImputationMethod)
     if not isinstance(pretrends, int) or pretrends < 0:
         raise InvalidOptionError(f"pretrends must be a non-negative int, got {pretrends!r}.")
+    spec = cluster_vcov("imputation_did", vcov)
+    cluster = spec.variables[0]
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, covariates)
     n_input = panel.nobs
     panel, g, treated, dropped = _sample(panel, outcome, cohort, covariates)
+    main_dropped = dict(dropped)
     years = panel.frame[panel.year].to_numpy(dtype=np.int64)
     k1 = (years - g)[treated]
     hs = sorted(set(k1.tolist())) if horizons is None else [int(h) for h in horizons]
@@ -247,12 +254,16 @@ def imputation_did(
     else:
         tau_bar = np.broadcast_to(arrays.estimates, w.shape)
     cl = factorize(panel.frame[key_column(panel, cluster)].to_numpy())
-    vcov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
-    pre_test = pre_coefs = None
+    cov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
+    pre_coefs = CoefTable((), np.empty(0), np.empty((0, 0)), None)
     if pretrends:
-        pre_test, pre_coefs = _pretrend_test(
-            panel, outcome, covariates, g, treated, pretrends, cluster
+        pre_test, pre_coefs, pre_dropped = _pretrend_test(
+            panel, outcome, covariates, g, treated, pretrends, spec
         )
+        dropped |= pre_dropped
+    else:
+        pre_test = declined((), None, "not estimated: pass pretrends=k to test k leads")
+    notes = announce_dropped("imputation_did", dropped, n_input, stacklevel=3)
     effects = pd.DataFrame(
         {
             panel.county: panel.frame[panel.county].to_numpy()[treated],
@@ -263,20 +274,26 @@ def imputation_did(
         }
     )
     label = "BJS imputation" if method == "bjs" else "Gardner two-stage DID"
-    info = StaggeredInfo(
-        method=label,
+    info = fit_info(
+        "imputation_did",
+        warnings=notes,
         nobs=len(y),
         nobs_input=n_input,
-        n_counties=unit.n_levels,
-        cohorts=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
         dropped=dropped,
         clusters={cluster: cl.n_levels},
+        specification=f"{outcome} ~ 0 | county + year" + "".join(f" + {c}" for c in covariates),
         vcov=f"cluster ({cluster}); " + ("BJS conservative" if method == "bjs" else "GMM"),
-        formula=f"{outcome} ~ 0 | county + year" + "".join(f" + {c}" for c in covariates),
-        extra={"n_treated": int(treated.sum()), "n_untreated": int((~treated).sum())},
+        fixed_effects={"county": unit.n_levels, "year": period.n_levels},
+        label=label,
+        variant=method,
+        n_counties=unit.n_levels,
+        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        n_treated=int(treated.sum()),
+        n_untreated=int((~treated).sum()),
+        rows_dropped_from_estimate=sum(main_dropped.values()),
     )
     return ImputationResult(
-        coefs=CoefTable(tuple(names), arrays.estimates, vcov, None),
+        coefs=CoefTable(tuple(names), arrays.estimates, cov, None),
         event_times=(*hs, None),
         reference=None,
         info=info,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -11,24 +10,30 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy._typing import FloatArray, check_option
-from countyeconomy.errors import IdentificationError, RowsDroppedWarning
-from countyeconomy.estimators._coefs import CoefTable
+from countyeconomy.errors import IdentificationError
 from countyeconomy.estimators.staggered._common import (
     EventResultBase,
-    StaggeredInfo,
+    WaldTest,
+    announce_dropped,
     check_outcome,
     cohort_by_row,
     cohort_sizes,
+    drop_unusable_rows,
+    fit_info,
     no_never_treated_error,
     resolve_panel,
+    vcov_spec,
+    wald_test,
 )
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
 from countyeconomy.inference import VcovSpec
 from countyeconomy.panel import NEVER_TREATED, Panel
+from countyeconomy.results import CoefTable
 
 __all__ = ["SunAbrahamResult", "iw_aggregate", "sun_abraham"]
 
 SAControl = Literal["never_treated", "last_treated"]
+"""The subset of :data:`countyeconomy._typing.ControlGroup` that :func:`sun_abraham` supports."""
 
 
 def iw_aggregate(
@@ -58,7 +63,7 @@ def iw_aggregate(
     return times, r, r_att
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SunAbrahamResult(EventResultBase):
     """Result of :func:`sun_abraham`: ``event_time::l`` (IW estimates) and the overall ``ATT``.
 
@@ -69,6 +74,9 @@ class SunAbrahamResult(EventResultBase):
     weights
         The cohort weights: cohort, event_time, n (estimation rows in the cell) and weight
         (share of the cohort among cells at that event time).
+    pretrend
+        Joint Wald test (F) that the IW estimates before the reference period and between it
+        and 0 are zero.
     """
 
     fit: TWFEResult
@@ -76,10 +84,23 @@ class SunAbrahamResult(EventResultBase):
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> SunAbrahamResult:
         """A new result with another covariance of the saturated regression (delta method)."""
-        fit = self.fit.with_vcov(vcov, ssc=ssc)
+        fit = self.fit.with_vcov(vcov_spec(vcov), ssc=ssc)
         coefs = _aggregate(fit, self.weights)
-        info = replace(self.info, vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}")
-        return replace(self, fit=fit, coefs=coefs, info=info)
+        info = replace(
+            self.info,
+            vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
+            ssc=str(fit.info.ssc),
+            clusters=dict(fit.info.clusters),
+            df_t=fit.info.df_t,
+        )
+        pretrend = _pretrend(coefs, self.event_times)
+        return replace(self, fit=fit, coefs=coefs, info=info, pretrend=pretrend)
+
+
+def _pretrend(coefs: CoefTable, event_times: tuple[int | None, ...]) -> WaldTest:
+    idx = [j for j, e in enumerate(event_times) if e is not None and e < 0]
+    names = [coefs.names[j] for j in idx]
+    return wald_test(names, coefs.estimates[idx], coefs.vcov[np.ix_(idx, idx)], coefs.df_t)
 
 
 def _aggregate(fit: TWFEResult, weights: pd.DataFrame) -> CoefTable:
@@ -96,10 +117,10 @@ def _aggregate(fit: TWFEResult, weights: pd.DataFrame) -> CoefTable:
 
 
 def _sample(
-    panel: Panel, g: np.ndarray, control: str
+    panel: Panel, g: np.ndarray, control: str, dropped: dict[str, int]
 ) -> tuple[Panel, np.ndarray, set[int], dict[str, int]]:
     years = panel.frame[panel.year].to_numpy(dtype=np.int64)
-    dropped: dict[str, int] = {}
+    dropped = dict(dropped)
     always = (g != NEVER_TREATED) & (g <= years.min())
     keep = ~always
     if always.any():
@@ -115,9 +136,6 @@ def _sample(
         if late.any():
             dropped[f"rows from {last} on (last-treated cohort as control)"] = int(late.sum())
         keep &= ~late
-    if dropped:
-        detail = "; ".join(f"{v} {k}" for k, v in dropped.items())
-        warnings.warn(f"dropped rows ({detail}).", RowsDroppedWarning, stacklevel=3)
     if not keep.all():
         frame = panel.frame.loc[keep].reset_index(drop=True)
         panel = Panel.from_frame(frame, county=panel.county, year=panel.year)
@@ -160,6 +178,11 @@ def sun_abraham(
     covariates, absorb, vcov, ssc
         As in :func:`~countyeconomy.twfe`.
 
+    Rows with a missing or non-finite (``±inf``) outcome or covariate are dropped, counted in
+    ``info.dropped`` (``"missing: col"``, ``"non-finite: col"``) and announced with a
+    :class:`~countyeconomy.errors.RowsDroppedWarning`, as are always-treated rows and, with
+    ``control="last_treated"``, the years from the last cohort's adoption on.
+
     References
     ----------
     Sun, L. and Abraham, S. (2021). Estimating dynamic treatment effects in event studies with
@@ -179,7 +202,11 @@ def sun_abraham(
     check_outcome(panel, outcome, [c for c in covariates if c.isidentifier()])
     n_input = panel.nobs
     g = cohort_by_row(panel, cohort)
-    panel, g, controls, dropped = _sample(panel, g, control)
+    panel, usable, dropped = drop_unusable_rows(
+        panel, [outcome, *(c for c in covariates if c.isidentifier())]
+    )
+    panel, g, controls, dropped = _sample(panel, g[usable], control, dropped)
+    notes = announce_dropped("sun_abraham", dropped, n_input, stacklevel=2)
     rel = panel.frame[panel.year].to_numpy(dtype=np.int64) - g
     cols: dict[str, FloatArray] = {}
     cells: list[tuple[str, int, int]] = []
@@ -191,7 +218,7 @@ def sun_abraham(
     if not cells:
         raise IdentificationError("no treated cohort outside the control group.")
     rhs = " + ".join([*cols, *covariates])
-    fit = twfe(panel.assign(**cols), f"{outcome} ~ {rhs} | {absorb}", vcov=vcov, ssc=ssc)
+    fit = twfe(panel.assign(**cols), f"{outcome} ~ {rhs} | {absorb}", vcov=vcov_spec(vcov), ssc=ssc)
     display = {c: f"cohort::{e}:event_time::{ell}" for c, e, ell in cells}
     names = tuple(display.get(n, n) for n in fit.coefs.names)
     fit = replace(fit, coefs=replace(fit.coefs, names=names))
@@ -207,22 +234,31 @@ def sun_abraham(
     )
     weights["weight"] = weights["n"] / weights.groupby("event_time")["n"].transform("sum")
     coefs = _aggregate(fit, weights)
-    info = StaggeredInfo(
-        method=f"Sun-Abraham IW (control: {control})",
+    info = fit_info(
+        "sun_abraham",
+        warnings=notes,
         nobs=fit.info.nobs,
         nobs_input=n_input,
-        n_counties=panel.frame[panel.county].nunique(),
-        cohorts=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
         dropped={**dropped, **fit.info.dropped},
         clusters=dict(fit.info.clusters),
+        specification=f"{outcome} ~ cohort x event-time dummies (ref {reference}) | {absorb}",
         vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
-        formula=f"{outcome} ~ cohort x event-time dummies (ref {reference}) | {absorb}",
-        extra={"control_cohorts": sorted(controls), "collinear": fit.info.collinear},
+        ssc=str(fit.info.ssc),
+        df_t=fit.info.df_t,
+        fixed_effects=dict(fit.info.fixed_effects),
+        label=f"Sun-Abraham IW (control: {control})",
+        control=control,
+        n_counties=panel.frame[panel.county].nunique(),
+        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        control_cohorts=sorted(controls),
+        collinear=tuple(fit.info.collinear),
     )
     times = [int(n.split("::")[1]) for n in coefs.names[:-1]]
+    event_times = (*times, None)
     return SunAbrahamResult(
         coefs=coefs,
-        event_times=(*times, None),
+        event_times=event_times,
+        pretrend=_pretrend(coefs, event_times),
         reference=reference,
         info=info,
         title="Sun-Abraham",

@@ -37,8 +37,8 @@ def _theirs(
 
 
 def _assert_close(ours, theirs, effects: int, placebo: int) -> None:  # type: ignore[no-untyped-def]
-    eff = [f"effect_{k}" for k in range(1, effects + 1)]
-    pls = [f"placebo_{k}" for k in range(1, placebo + 1)]
+    eff = [f"event_time::{k - 1}" for k in range(1, effects + 1)]
+    pls = [f"event_time::{-k - 1}" for k in range(1, placebo + 1)]
     np.testing.assert_allclose(ours.params[eff], theirs.effects.estimates, rtol=1e-8)
     np.testing.assert_allclose(ours.std_errors[eff], theirs.effects.std_errors, rtol=1e-8)
     np.testing.assert_allclose(ours.params[pls], theirs.placebos.estimates, rtol=1e-8)
@@ -81,7 +81,7 @@ def test_nonbinary_switching_matches_moderndid() -> None:
     df = _switching()
     ours = did_multiplegt(df, "y", "d", effects=3, placebo=2, county="cid", year="year")
     _assert_close(ours, _theirs(df, "y", "d", 3, 2), 3, 2)
-    assert ours.placebo_test is not None and 0 <= ours.placebo_test.p_value <= 1
+    assert 0 <= ours.pretrend.p_value <= 1
 
 
 def test_hand_computed_did1_small_example() -> None:
@@ -99,7 +99,7 @@ def test_hand_computed_did1_small_example() -> None:
     res = did_multiplegt(df, "y", "d", county="cid", year="year")
     # unit 0: (3-1) - mean of controls {1,2,3} over t1->t2: (0.5+1+0)/3 = 0.5 -> 1.5
     # unit 1: (5-2.5) - mean of controls {2,3} over t2->t3: (0.5+1.5)/2 = 1.0 -> 1.5
-    assert res.params["effect_1"] == pytest.approx(1.5)
+    assert res.params["event_time::0"] == pytest.approx(1.5)
 
 
 def test_errors_and_protocol() -> None:
@@ -160,7 +160,7 @@ def test_clustered_close_to_moderndid() -> None:
         "policy",
         effects=2,
         placebo=1,
-        cluster="prov",
+        vcov="prov",
         county="county",
         year="year",
     )
@@ -177,13 +177,13 @@ def test_clustered_close_to_moderndid() -> None:
             cluster="prov",
         )
     np.testing.assert_allclose(
-        ours.params[["effect_1", "effect_2"]], theirs.effects.estimates, rtol=1e-8
+        ours.params[["event_time::0", "event_time::1"]], theirs.effects.estimates, rtol=1e-8
     )
     np.testing.assert_allclose(
-        ours.std_errors[["effect_1", "effect_2"]], theirs.effects.std_errors, rtol=2e-3
+        ours.std_errors[["event_time::0", "event_time::1"]], theirs.effects.std_errors, rtol=2e-3
     )
     np.testing.assert_allclose(
-        ours.std_errors[["placebo_1"]], theirs.placebos.std_errors, rtol=2e-3
+        ours.std_errors[["event_time::-2"]], theirs.placebos.std_errors, rtol=2e-3
     )
     assert ours.info.clusters == {"prov": 31}
 
@@ -209,7 +209,7 @@ def test_known_truth_over_seeds() -> None:
         )
         truth = s.att_gt.groupby("event_time")["att"].mean()
         for lag in hits:
-            est = res.params[f"effect_{lag}"]
-            se = res.std_errors[f"effect_{lag}"]
+            est = res.params[f"event_time::{lag - 1}"]
+            se = res.std_errors[f"event_time::{lag - 1}"]
             hits[lag] += abs(est - truth[lag - 1]) < 3 * se
     assert hits[1] >= 19 and hits[3] >= 19, hits

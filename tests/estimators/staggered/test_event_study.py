@@ -94,7 +94,7 @@ def test_pretrend_wald_matches_hand_computation() -> None:
 
 def test_no_binning_drops_rows_outside_window() -> None:
     df = sim().panel.to_frame()
-    with pytest.warns(RowsDroppedWarning, match="outside the event window"):
+    with pytest.warns(RowsDroppedWarning, match="treated rows outside the window"):
         ours = event_study(
             df, Y, G, window=(-3, 3), bin_endpoints=False, county="county", year="year"
         )

@@ -85,7 +85,7 @@ def test_last_treated_control() -> None:
     s = sim(n=150)
     with pytest.warns(RowsDroppedWarning, match="last-treated"):
         res = sun_abraham(s.panel, Y, G, control="last_treated")
-    assert res.info.extra["control_cohorts"] == [0, 2020]
+    assert res.info.extra["control_cohorts"] == (0, 2020)
     assert 2020 not in set(res.weights["cohort"])
     df = s.panel.to_frame()
     no_never = df[df[G] > 0]
