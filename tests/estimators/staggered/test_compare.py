@@ -24,7 +24,12 @@ def test_regression_estimators_side_by_side() -> None:
     s = sim(seed=1, n=200)
     res = compare_event_studies(s.panel, Y, G, estimators=REGRESSION, window=(-3, 3))
     table = res.table()
-    assert list(table.columns) == ["TWFE", "Sun-Abraham", "BJS imputation", "dCDH"]
+    assert list(table.columns) == [
+        "event_study (TWFE)",
+        "sun_abraham (Sun-Abraham)",
+        "imputation_did (BJS)",
+        "did_multiplegt (dCDH)",
+    ]
     assert table.index.tolist() == [-3, -2, -1, 0, 1, 2, 3]
     f = res.to_frame()
     assert list(f.columns[:7]) == [
@@ -47,7 +52,9 @@ def test_cs_universal_equals_sun_abraham() -> None:
     s = sim(seed=2, n=200)
     res = compare_event_studies(s.panel, Y, G, estimators=("att_gt", "sun_abraham"), window=(-4, 4))
     wide = res.frame.pivot(index="event_time", columns="estimator", values="estimate")
-    np.testing.assert_allclose(wide["Callaway-Sant'Anna"], wide["Sun-Abraham"], atol=1e-8)
+    np.testing.assert_allclose(
+        wide["att_gt (Callaway-Sant'Anna)"], wide["sun_abraham (Sun-Abraham)"], atol=1e-8
+    )
 
 
 def test_retired_keys_warn_and_map_to_new_keys() -> None:
@@ -103,7 +110,7 @@ def test_not_applicable_estimators_are_skipped_with_reason() -> None:
     assert set(res.info.skipped) == {"att_gt", "sun_abraham"}
     assert "control='last_treated'" in res.info.skipped["sun_abraham"]
     assert "control='not_yet_treated'" in res.info.skipped["att_gt"]
-    assert list(res.table().columns) == ["TWFE"]
+    assert list(res.table().columns) == ["event_study (TWFE)"]
     # the requested control is passed on; estimators without that option are skipped
     with pytest.warns(EstimatorSkippedWarning, match="does not support control='not_yet_treated'"):
         res = compare_event_studies(
