@@ -319,7 +319,7 @@ def heterogeneity(
         nobs=nobs,
         nobs_input=nobs + dropped,
         dropped={f"missing or unmapped {by!r}": dropped} if dropped else {},
-        clusters={g: min(f.info.clusters.values()) for g, f in fits.items() if f.info.clusters},
+        clusters={k: sum(f.info.clusters.get(k, 0) for f in fits.values()) for k in first.clusters},
         specification=formula,
         vcov=first.vcov,
         ssc=first.ssc,

@@ -249,3 +249,51 @@ def test_extreme_outcome_scale(scale: float) -> None:
     frame = big.to_frame()
     assert frame["p_value"].isna().all() and frame["statistic"].isna().all()
     assert big.info.r2 == pytest.approx(base.info.r2, rel=1e-9)
+
+
+def test_retired_spellings_warn_and_give_the_same_numbers() -> None:
+    df = _mech_frame()
+    spec = {"treatment": "policy", "mediator": "emp", "outcome": "log_rural_income"}
+    new = _quiet(mechanism, df, **spec, covariates=["log_gdp_pc"], draws=0, **KEYS)
+    with pytest.warns(FutureWarning) as rec:
+        old = _quiet_except_future(
+            mechanism, df, **spec, controls=["log_gdp_pc"], bootstrap=0, **KEYS
+        )
+    text = " ".join(str(r.message) for r in rec)
+    assert "mechanism(controls=...) is renamed covariates=" in text
+    assert "mechanism(bootstrap=...) is renamed draws=" in text
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    with pytest.warns(FutureWarning, match=r"moderation\(controls=...\)"):
+        _quiet_except_future(
+            moderation, df, "policy", "emp", "log_rural_income", controls=["log_gdp_pc"], **KEYS
+        )
+    thr = threshold_panel(2, n_units=30, n_years=5)
+    kw: dict[str, Any] = {"threshold": "q", "regime_dependent": "x", "grid": 10, **KEYS}
+    with pytest.warns(FutureWarning, match=r"panel_threshold\(bootstrap=...\)"):
+        a = panel_threshold(thr, "y ~ z", bootstrap=10, seed=3, progress=False, **kw)
+    b = panel_threshold(thr, "y ~ z", draws=10, seed=np.random.SeedSequence(3), **kw)
+    np.testing.assert_array_equal(a.f_draws[1], b.f_draws[1])
+
+
+def _quiet_except_future(fn: Any, *args: Any, **kw: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", FutureWarning)
+        return fn(*args, **kw)
+
+
+def test_seed_objects_are_not_consumed() -> None:
+    df = unbalanced_panel(11, n_units=40, n_years=5)
+    df["g"] = np.where(df["county"] < 20, "a", "b")
+    gen = np.random.default_rng(5)
+    before = gen.bit_generator.state
+    runs = [
+        heterogeneity(
+            (df, "y ~ x1 | county + year"), "g", draws=8, seed=gen, progress=False, **KEYS
+        )
+        for _ in range(2)
+    ]
+    assert gen.bit_generator.state == before
+    np.testing.assert_array_equal(
+        runs[0].permutation_draws["a vs b"], runs[1].permutation_draws["a vs b"]
+    )
