@@ -69,6 +69,20 @@ class IVResult(LinearResultBase):
     title: str = "Fixed-effects 2SLS"
     first_stage: FirstStage = field(default_factory=lambda: FirstStage(_EMPTY, 0))
 
+    def refit(self, data: Panel | pd.DataFrame, **keys: str) -> IVResult:
+        """The same model (formula, weights, covariance, convention) on other data.
+
+        ``keys`` are ``county=`` / ``year=`` for a DataFrame, as in :func:`iv`.
+        """
+        return iv(
+            data,
+            self.info.specification,
+            weights=self.info.extra.get("weights"),
+            vcov=self.vcov_spec,
+            ssc=self.info.ssc,
+            **keys,
+        )
+
 
 def _first_stage(
     state_base: LinearModel,
