@@ -180,7 +180,9 @@ def _matrix(expr: str, frame: pd.DataFrame, intercept: bool) -> tuple[FloatArray
     return np.asarray(mm, dtype=float), tuple(str(c) for c in mm.columns)
 
 
-def check_numeric(frame: pd.DataFrame, columns: Sequence[str], formula: str) -> None:
+def check_numeric(
+    frame: pd.DataFrame, columns: Sequence[str], formula: str, keys: Sequence[str] = ()
+) -> None:
     """Raise if a text column holds numbers mixed with cells that are not numbers.
 
     Such a column (``"1,234.5"``, ``"n/a"`` among numbers) is a numeric column read as text;
@@ -196,9 +198,15 @@ def check_numeric(frame: pd.DataFrame, columns: Sequence[str], formula: str) -> 
         if as_num.any() and bad.any():
             rows = np.flatnonzero(bad)
             shown = describe_values([values.iloc[i] for i in rows[:5]])
+            where = (
+                list(zip(*(frame[k].iloc[rows[:5]].tolist() for k in keys), strict=True))
+                if keys
+                else rows.tolist()
+            )
             raise FormulaError(
                 f"column {col!r} used in {formula!r} is numeric but has {len(rows)} cell(s) that "
-                f"are not numbers: {shown} at rows {describe_values(rows.tolist())}. Convert it "
+                f"are not numbers: {shown} at {'(' + ', '.join(keys) + ') ' if keys else 'rows '}"
+                f"{describe_values(where)}. Convert it "
                 f"first, e.g. df[{col!r}] = pd.to_numeric(df[{col!r}], errors='coerce') (bad "
                 "cells become missing and are dropped, counted), or read the file with "
                 "thousands=',' / na_values=['n/a'] so it loads as numbers."
@@ -238,12 +246,22 @@ def build_design(
         needed.append(weights)
     missing_cols = [c for c in needed if c not in frame.columns]
     if missing_cols:
+        extra = {data.resolve(c) for c in extra_columns} - {aliases[n] for n in names}
+        where = (
+            f"(not in the formula {parsed.text!r}: a cluster variable of vcov= or another "
+            "column the estimator needs)"
+            if set(missing_cols) <= extra
+            else f"in formula {parsed.text!r}"
+        )
         raise FormulaError(
-            f"unknown column {describe_values(missing_cols)} in formula {parsed.text!r}; the data "
-            f"has columns {describe_values(list(frame.columns), limit=25)}."
+            f"unknown column {describe_values(missing_cols)} {where}; the data has columns "
+            f"{describe_values(list(frame.columns), limit=25)}."
         )
     sub = frame[needed]
-    check_numeric(sub, sorted({aliases[n] for n in names}), parsed.text)
+    keys = [k for k in (data.county, data.year) if k is not None]
+    check_numeric(
+        frame, sorted({aliases[n] for n in names} & set(frame.columns)), parsed.text, keys
+    )
     renamed = {v: k for k, v in aliases.items() if k != v}
     n_input = len(frame)
     dropped: dict[str, int] = {}
