@@ -56,6 +56,12 @@ class ModelData:
         object.__setattr__(self, "frame", self.frame.copy(deep=False))
         object.__setattr__(self, "key_codes", freeze(dict(self.key_codes)))
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        # unpickled arrays come back writeable: freeze them again
+        object.__setattr__(self, "key_codes", freeze(dict(state.get("key_codes", {}))))
+
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
         if name == "frame":  # hand out copy-on-write copies: writes never reach the model

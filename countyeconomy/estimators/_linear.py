@@ -93,6 +93,12 @@ class LinearModel:
         fes = tuple(Factor(freeze(f.codes), f.n_levels, f.name) for f in self.fixed_effects)
         object.__setattr__(self, "fixed_effects", fes)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # unpickled numpy arrays come back writeable: freeze them again
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()
+
     @property
     def nobs(self) -> int:
         """Rows used."""

@@ -135,6 +135,9 @@ def test_model_is_public_typed_and_read_only(results: dict[str, Any]) -> None:
     with pytest.raises(AttributeError):
         model.resid = model.resid  # type: ignore[misc]
     assert not results["twfe"].coefs.estimates.flags.writeable
+    again = pickle.loads(pickle.dumps(model))
+    assert not again.resid.flags.writeable and not again.fixed_effects[0].codes.flags.writeable
+    np.testing.assert_array_equal(again.xd, model.xd)
 
 
 def test_caller_mutation_does_not_change_with_vcov() -> None:
