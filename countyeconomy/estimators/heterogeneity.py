@@ -28,7 +28,14 @@ from countyeconomy.estimators._mech_groups import permutation_test, stacked_diff
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
 from countyeconomy.inference import VcovSpec, resolve_vcov
 from countyeconomy.panel import Panel
-from countyeconomy.results import COLUMNS, CoefResult, CoefTable, FitInfo, Summary
+from countyeconomy.results import (
+    COLUMNS,
+    CoefResult,
+    CoefTable,
+    FitInfo,
+    Summary,
+    format_p_value,
+)
 
 __all__ = ["HeterogeneityResult", "heterogeneity"]
 
@@ -116,10 +123,12 @@ class HeterogeneityResult(CoefResult):
                 if r["test"] == "fisher_permutation"
                 else f"SE {r['std_error']:.4g}"
             )
+            perm = r["test"] == "fisher_permutation"
+            shown = format_p_value(float(r["p_value"]), i.draws if perm else None)
             footer.append(
                 (
                     f"{r['group_1']} - {r['group_2']} ({r['test']})",
-                    f"{r['difference']:.4g}, p = {r['p_value']:.4g} ({detail})",
+                    f"{r['difference']:.4g}, {shown} ({detail})",
                 )
             )
         return Summary(f"Heterogeneity of {i.term} by {i.by}", self.to_frame(), tuple(footer))
@@ -309,9 +318,11 @@ def heterogeneity(
         d2, se, df_t = stacked_difference(
             md, pair, formula, name, spec, ssc, cross_fe=test == "seemingly_unrelated"
         )
-        stat = d2 / se
         dist = stats.norm() if df_t is None else stats.t(df_t)
-        rows.append((g1, g2, d2, se, stat, float(2 * dist.sf(abs(stat))), test))
+        ok = se > 0 and np.isfinite(se)  # no test statistic without a standard error
+        stat = d2 / se if ok else float("nan")
+        p = float(2 * dist.sf(abs(stat))) if ok else float("nan")
+        rows.append((g1, g2, d2, se, stat, p, test))
     nobs = sum(f.nobs for f in fits.values())
     first = fits[order[0]].info
     info = FitInfo(
