@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from formulaic import model_matrix
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import FormulaError, IdentificationError, RowsDroppedWarning, WeightsError
@@ -21,8 +23,17 @@ from countyeconomy.estimators._formula import ParsedFormula, formula_columns
 from countyeconomy.linalg import Factor, cross, factorize, singleton_mask
 from countyeconomy.panel import Panel
 from countyeconomy.panel._validate import describe_values
+from countyeconomy.results import freeze
 
-__all__ = ["Design", "ModelData", "as_model_data", "build_design", "columns_as_factor"]
+__all__ = [
+    "ModelData",
+    "ModelMatrices",
+    "as_model_data",
+    "build_design",
+    "check_numeric",
+    "columns_as_factor",
+    "infer_keys",
+]
 
 _SIMPLE = re.compile(r"^[A-Za-z_][\w]*$")
 
@@ -30,12 +41,32 @@ _SIMPLE = re.compile(r"^[A-Za-z_][\w]*$")
 @dataclass(frozen=True)
 class ModelData:
     """A DataFrame, the names of its panel keys (``None`` for a plain DataFrame), and the integer
-    codes of those keys when a :class:`Panel` has already computed them."""
+    codes of those keys when a :class:`Panel` has already computed them.
+
+    The frame is a copy-on-write copy taken at construction, so changing the caller's DataFrame
+    afterwards never changes a fitted result (``with_vcov``, resampling); key codes are read-only.
+    """
 
     frame: pd.DataFrame
     county: str | None
     year: str | None
-    key_codes: dict[str, tuple[IntArray, int]] = field(default_factory=dict)
+    key_codes: Mapping[str, tuple[IntArray, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frame", self.frame.copy(deep=False))
+        object.__setattr__(self, "key_codes", freeze(dict(self.key_codes)))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        # unpickled arrays come back writeable: freeze them again
+        object.__setattr__(self, "key_codes", freeze(dict(state.get("key_codes", {}))))
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name == "frame":  # hand out copy-on-write copies: writes never reach the model
+            return value.copy(deep=False)
+        return value
 
     def resolve(self, name: str) -> str:
         """Map the key aliases ``county`` and ``year`` to the panel's key columns."""
@@ -48,10 +79,29 @@ class ModelData:
         return name
 
 
+def infer_keys(
+    frame: pd.DataFrame, county: str | None, year: str | None
+) -> tuple[str | None, str | None]:
+    """The panel keys of a DataFrame: as passed, else columns literally named county / year."""
+    if county is None and "county" in frame.columns and year != "county":
+        county = "county"
+    if year is None and "year" in frame.columns and county != "year":
+        year = "year"
+    return county, year
+
+
 def as_model_data(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> ModelData:
-    """Accept a :class:`Panel`, or a DataFrame with optional ``county=`` / ``year=`` keys."""
-    if isinstance(data, pd.DataFrame) and county is not None and year is not None:
-        data = Panel.from_frame(data, county=county, year=year)
+    """Accept a :class:`Panel`, or a DataFrame with optional ``county=`` / ``year=`` keys.
+
+    A DataFrame is validated as a panel (:meth:`Panel.from_frame`: duplicate keys, mixed-type
+    codes, non-integer years) when both keys are known. A key not passed defaults to a column
+    literally named ``"county"`` (``"year"``) when the frame has one, so a plain DataFrame with
+    those columns gets the same checks as a :class:`Panel`.
+    """
+    if isinstance(data, pd.DataFrame):
+        county, year = infer_keys(data, county, year)
+        if county is not None and year is not None:
+            data = Panel.from_frame(data, county=county, year=year)
     if isinstance(data, Panel):
         codes: dict[str, tuple[IntArray, int]] = {}
         if data.key_codes is not None:
@@ -66,8 +116,8 @@ def as_model_data(data: Panel | pd.DataFrame, county: str | None, year: str | No
 
 
 @dataclass(frozen=True)
-class Design:
-    """Arrays for a linear model on the usable rows.
+class ModelMatrices:
+    """Arrays for a linear model on the usable rows (the model matrices of a formula).
 
     Attributes
     ----------
@@ -127,12 +177,46 @@ def columns_as_factor(data: ModelData, columns: Sequence[str], rows: np.ndarray)
 def _matrix(expr: str, frame: pd.DataFrame, intercept: bool) -> tuple[FloatArray, tuple[str, ...]]:
     """Evaluate a right-hand side; plain column names skip formulaic for speed."""
     terms = [t.strip() for t in expr.split("+")]
-    if all(_SIMPLE.match(t) for t in terms) and not intercept and "1" not in terms:
+    simple = all(_SIMPLE.match(t) and t in frame.columns for t in terms)
+    if simple and not intercept and all(is_numeric_dtype(frame[t]) for t in terms):
         cols = [frame[t].to_numpy(dtype=float) for t in terms]
         return np.column_stack(cols) if cols else np.empty((len(frame), 0)), tuple(terms)
     spec = expr if intercept else f"{expr} - 1"
     mm = model_matrix(spec, frame, na_action="ignore")
     return np.asarray(mm, dtype=float), tuple(str(c) for c in mm.columns)
+
+
+def check_numeric(
+    frame: pd.DataFrame, columns: Sequence[str], formula: str, keys: Sequence[str] = ()
+) -> None:
+    """Raise if a text column holds numbers mixed with cells that are not numbers.
+
+    Such a column (``"1,234.5"``, ``"n/a"`` among numbers) is a numeric column read as text;
+    formulaic would otherwise treat it as categorical and fit one dummy per value.
+    """
+    for col in columns:
+        if col not in frame.columns or is_numeric_dtype(frame[col]) or is_bool_dtype(frame[col]):
+            continue
+        values = frame[col]
+        present = values.notna().to_numpy()
+        as_num = pd.to_numeric(values.where(present), errors="coerce").notna().to_numpy()
+        bad = present & ~as_num
+        if as_num.any() and bad.any():
+            rows = np.flatnonzero(bad)
+            shown = describe_values([values.iloc[i] for i in rows[:5]])
+            where = (
+                list(zip(*(frame[k].iloc[rows[:5]].tolist() for k in keys), strict=True))
+                if keys
+                else rows.tolist()
+            )
+            raise FormulaError(
+                f"column {col!r} used in {formula!r} is numeric but has {len(rows)} cell(s) that "
+                f"are not numbers: {shown} at {'(' + ', '.join(keys) + ') ' if keys else 'rows '}"
+                f"{describe_values(where)}. Convert it "
+                f"first, e.g. df[{col!r}] = pd.to_numeric(df[{col!r}], errors='coerce') (bad "
+                "cells become missing and are dropped, counted), or read the file with "
+                "thousands=',' / na_values=['n/a'] so it loads as numbers."
+            )
 
 
 def _announce(dropped: dict[str, int], n_input: int) -> None:
@@ -151,7 +235,7 @@ def build_design(
     weights: str | None = None,
     extra_columns: Sequence[str] = (),
     drop_singletons: bool = True,
-) -> Design:
+) -> ModelMatrices:
     """Validate columns, drop unusable rows (counted) and build the arrays of a linear model."""
     frame = data.frame
     fe_cols = [tuple(data.resolve(c) for c in term) for term in parsed.fixed_effects]
@@ -168,11 +252,22 @@ def build_design(
         needed.append(weights)
     missing_cols = [c for c in needed if c not in frame.columns]
     if missing_cols:
+        extra = {data.resolve(c) for c in extra_columns} - {aliases[n] for n in names}
+        where = (
+            f"(not in the formula {parsed.text!r}: a cluster variable of vcov= or another "
+            "column the estimator needs)"
+            if set(missing_cols) <= extra
+            else f"in formula {parsed.text!r}"
+        )
         raise FormulaError(
-            f"unknown column {describe_values(missing_cols)} in formula {parsed.text!r}; the data "
-            f"has columns {describe_values(list(frame.columns), limit=25)}."
+            f"unknown column {describe_values(missing_cols)} {where}; the data has columns "
+            f"{describe_values(list(frame.columns), limit=25)}."
         )
     sub = frame[needed]
+    keys = [k for k in (data.county, data.year) if k is not None]
+    check_numeric(
+        frame, sorted({aliases[n] for n in names} & set(frame.columns)), parsed.text, keys
+    )
     renamed = {v: k for k, v in aliases.items() if k != v}
     n_input = len(frame)
     dropped: dict[str, int] = {}
@@ -239,7 +334,7 @@ def build_design(
     w = None
     if weights is not None:
         w = frame[weights].to_numpy(dtype=float)[rows]
-    return Design(
+    return ModelMatrices(
         y=y_mat[:, 0].copy(),
         x=x,
         x_names=x_names,

@@ -4,21 +4,23 @@ driver) and the stacked / fully interacted pooled regressions."""
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from countyeconomy._typing import FloatArray
+from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import IdentificationError
 from countyeconomy.estimators._design import ModelData, build_design
 from countyeconomy.estimators._formula import parse_formula
-from countyeconomy.estimators._mech_kernels import dense_factor, run_chunked, sorted_factor
+from countyeconomy.estimators._mech_kernels import CHUNK, dense_factor, sorted_factor
+from countyeconomy.estimators._threshold_boot import ChunkLike
 from countyeconomy.estimators.twfe import twfe
-from countyeconomy.inference import Cluster, VcovSpec
+from countyeconomy.inference import Cluster, VcovSpec, map_chunks
 from countyeconomy.linalg import Factor, demean
 
-__all__ = ["GROUP", "permutation_test", "stacked_difference"]
+__all__ = ["GROUP", "PermChunk", "permutation_test", "stacked_difference"]
 
 GROUP = "__ce_group"
 """Column holding the group label in the working frame."""
@@ -47,6 +49,23 @@ def _perm_chunk(
             coef.append(b[col - 1])
         out[i] = coef[0] - coef[1]
     return out
+
+
+@dataclass(frozen=True)
+class PermChunk:
+    """One chunk of permutations (picklable for process executors): ``rng.permutation(labels)``
+    per draw from the chunk's own generator, then :func:`_perm_chunk`."""
+
+    values: FloatArray
+    factors: tuple[Factor, ...]
+    unit: IntArray
+    labels: IntArray
+    col: int
+
+    def __call__(self, task: ChunkLike) -> FloatArray:
+        rng = task.rng()
+        perms = np.array([rng.permutation(self.labels) for _ in range(task.size)])
+        return _perm_chunk(self.values, self.factors, self.unit, self.col, perms)
 
 
 def stacked_difference(
@@ -106,11 +125,14 @@ def permutation_test(
     formula: str,
     term: str,
     draws: int,
-    rng: np.random.Generator,
+    seed: np.random.SeedSequence,
     executor: Executor | None,
     progress: bool,
     observed: float,
 ) -> tuple[float, FloatArray]:
+    """Fisher permutation p-value of the difference of ``term`` between the two groups of
+    ``frame`` (county labels permuted; chunks through :func:`~countyeconomy.inference.map_chunks`)
+    and the permuted differences."""
     sub = ModelData(frame, md.county, md.year)
     d = build_design(sub, parse_formula(formula), extra_columns=[GROUP])
     if md.county is None:
@@ -124,15 +146,11 @@ def permutation_test(
             "the group label varies within county; the Fisher permutation test reassigns whole "
             "counties. Use a county-level grouping or test='seemingly_unrelated'."
         )
-    perms = np.array([rng.permutation(per_unit) for _ in range(draws)]).reshape(draws, -1)
     values = np.column_stack([d.y, d.x])
     col = 1 + d.x_names.index(term)
-    diffs = run_chunked(
-        _perm_chunk,
-        (values, d.fixed_effects, unit.codes, col),
-        perms,
-        executor=executor,
-        progress=progress,
-        desc="permutation test",
+    chunk = PermChunk(values, d.fixed_effects, unit.codes, per_unit, col)
+    parts = map_chunks(
+        chunk, draws, seed, executor, CHUNK, progress=progress, desc="permutation test"
     )
+    diffs = np.concatenate(parts)
     return float(np.mean(np.abs(diffs) >= abs(observed))), diffs

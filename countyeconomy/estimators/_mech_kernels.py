@@ -1,13 +1,11 @@
 """Kernels shared by mechanism, moderation and heterogeneity: fixed-effect OLS on row subsets,
-cluster resampling, chunked draws over an optional executor, and the common-sample helper."""
+cluster resampling and the common-sample helper."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +13,7 @@ import pandas as pd
 from countyeconomy._codes import sorted_codes
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import FormulaError, RowsDroppedWarning
-from countyeconomy.estimators._design import ModelData, as_model_data
+from countyeconomy.estimators._design import ModelData, as_model_data, infer_keys
 from countyeconomy.estimators._formula import formula_columns
 from countyeconomy.linalg import Factor
 from countyeconomy.panel import Panel
@@ -28,12 +26,12 @@ __all__ = [
     "dense_factor",
     "needed_columns",
     "resample_rows",
-    "run_chunked",
     "sorted_factor",
 ]
 
 CHUNK = 50
-"""Draws per task: fixed, so the numbers do not depend on the executor."""
+"""Draws per chunk of :func:`countyeconomy.inference.map_chunks`: fixed, so the numbers do not
+depend on the executor."""
 
 
 def needed_columns(terms: Sequence[str]) -> list[str]:
@@ -61,8 +59,10 @@ def common_sample(
 
     All equations of one analysis then use the same rows (needed for ``c = c' + ab``).
     """
-    if isinstance(data, pd.DataFrame) and county is not None and year is not None:
-        data = Panel.from_frame(data, county=county, year=year)
+    if isinstance(data, pd.DataFrame):
+        county, year = infer_keys(data, county, year)
+        if county is not None and year is not None:
+            data = Panel.from_frame(data, county=county, year=year)
     md = as_model_data(data, county, year)
     resolved = list(dict.fromkeys(md.resolve(c) for c in columns))
     missing = [c for c in resolved if c not in md.frame.columns]
@@ -137,33 +137,3 @@ def resample_rows(design: ResampleDesign, draw: IntArray) -> tuple[IntArray, lis
         codes = f.codes[rows]
         facs.append(dense_factor(occurrence * f.n_levels + codes if nested else codes))
     return rows.astype(np.intp), facs
-
-
-def run_chunked(
-    task: Callable[..., FloatArray],
-    args: tuple[Any, ...],
-    draws: np.ndarray,
-    *,
-    executor: Executor | None,
-    progress: bool,
-    desc: str,
-) -> FloatArray:
-    """Run ``task(*args, draws[chunk])`` over fixed chunks of draws, serially or on ``executor``.
-
-    Results are concatenated in draw order, so a seed gives the same numbers either way.
-    """
-    from tqdm.auto import tqdm  # imported here: no notebook-widget warning when unused
-
-    chunks = [draws[i : i + CHUNK] for i in range(0, len(draws), CHUNK)]
-    out: list[FloatArray] = []
-    with tqdm(total=len(draws), desc=desc, disable=not progress, leave=False) as bar:
-        if executor is None:
-            for ch in chunks:
-                out.append(task(*args, ch))
-                bar.update(len(ch))
-        else:
-            futures = [executor.submit(task, *args, ch) for ch in chunks]
-            for fut, ch in zip(futures, chunks, strict=True):
-                out.append(fut.result())
-                bar.update(len(ch))
-    return np.concatenate(out, axis=0) if out else np.empty((0,))

@@ -12,14 +12,16 @@ from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators._design import ModelData, build_design
 from countyeconomy.estimators._formula import parse_formula
 from countyeconomy.estimators._mech_kernels import ResampleDesign, resample_rows, sorted_factor
+from countyeconomy.estimators._threshold_boot import ChunkLike
 from countyeconomy.inference import Cluster, VcovSpec, is_nested
 from countyeconomy.linalg import demean
+from countyeconomy.results import FrozenResult, Summary
 
-__all__ = ["SobelTest", "boot_chunk", "resample_design", "sobel_table"]
+__all__ = ["BootChunk", "SobelTest", "boot_chunk", "resample_design", "sobel_table"]
 
 
-@dataclass(frozen=True)
-class SobelTest:
+@dataclass(frozen=True, repr=False)
+class SobelTest(FrozenResult):
     """Normal-theory tests of the indirect effect ``a*b``: one row per variant.
 
     ``table`` columns: ``test`` (``sobel``, ``aroian``, ``goodman``), ``std_error``,
@@ -32,6 +34,14 @@ class SobelTest:
     def z(self) -> float:
         """The Sobel z statistic."""
         return float(self.table.loc[self.table["test"] == "sobel", "statistic"].iloc[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tests as a table."""
+        return self.table
+
+    def summary(self) -> Summary:
+        """The tests as a printable table."""
+        return Summary("Tests of the indirect effect a*b", self.table)
 
 
 def sobel_table(a: float, sa: float, b: float, sb: float) -> SobelTest:
@@ -68,6 +78,23 @@ def boot_chunk(
         out[i, 0] = coef_a[a_cols.index(d_col)]
         out[i, 1] = coef_b[b_cols.index(m_col)]
     return out
+
+
+@dataclass(frozen=True)
+class BootChunk:
+    """One chunk of the cluster bootstrap of ``a`` and ``b`` for
+    :func:`countyeconomy.inference.map_chunks` (picklable): clusters drawn with replacement by the
+    chunk's own generator, ``rng.integers(0, G, size=(size, G))``."""
+
+    design: ResampleDesign
+    d_col: int
+    m_col: int
+    a_cols: tuple[int, ...]
+
+    def __call__(self, task: ChunkLike) -> FloatArray:
+        g = self.design.n_clusters
+        idx = task.rng().integers(0, g, size=(task.size, g))
+        return boot_chunk(self.design, self.d_col, self.m_col, list(self.a_cols), idx)
 
 
 def resample_design(

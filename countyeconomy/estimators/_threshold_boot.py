@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from countyeconomy._typing import FloatArray, IntArray
+from countyeconomy._typing import FloatArray, IntArray, SeedLike, resolve_seed
 from countyeconomy.estimators._threshold_grid import (
     ThresholdProblem,
     grid_ssr,
@@ -24,15 +25,15 @@ from countyeconomy.estimators._threshold_grid import (
     regressors_given,
     residualise,
 )
+from countyeconomy.inference import map_chunks
 
 __all__ = [
     "BOOT_CHUNK",
+    "ChunkLike",
     "FTests",
-    "Seed",
     "Stagewise",
     "bootstrap_f",
     "bootstrap_indices",
-    "chunk_seeds",
     "draw_seed",
     "f_tests",
     "fit_given",
@@ -40,7 +41,8 @@ __all__ = [
 ]
 
 BOOT_CHUNK = 50
-"""Bootstrap draws per task; fixed, so numbers do not depend on the executor."""
+"""Bootstrap draws per chunk of :func:`countyeconomy.inference.map_chunks`; fixed, so the numbers
+do not depend on the executor."""
 
 
 @dataclass(frozen=True)
@@ -96,62 +98,64 @@ def fit_given(problem: ThresholdProblem, thresholds: tuple[float, ...]) -> Float
     return residualise(problem.y[:, None], basis)[:, 0]
 
 
-Seed = int | np.random.SeedSequence | None
+def draw_seed(seed: SeedLike, k: int) -> np.random.SeedSequence:
+    """The seed sequence of the bootstrap of test ``k`` (``k - 1`` against ``k`` thresholds):
+    child ``k - 1`` of ``seed`` (never consuming the caller's object)."""
+    return resolve_seed(seed).spawn(k)[k - 1]
 
 
-def chunk_seeds(seed: Seed, n_draws: int) -> list[tuple[int, np.random.SeedSequence]]:
-    """``(size, seed sequence)`` per chunk of :data:`BOOT_CHUNK` draws, children of ``seed``."""
-    sizes = [min(BOOT_CHUNK, n_draws - i) for i in range(0, n_draws, BOOT_CHUNK)]
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    seqs = root.spawn(len(sizes))
-    return list(zip(sizes, seqs, strict=True))
-
-
-def draw_seed(seed: int | None, k: int) -> np.random.SeedSequence:
-    """The seed sequence of the bootstrap of test ``k`` (``k - 1`` against ``k`` thresholds)."""
-    return np.random.SeedSequence(seed).spawn(k)[k - 1]
-
-
-def bootstrap_indices(seed: Seed, n_draws: int, n_units: int) -> IntArray:
-    """``(n_draws, N)`` counties drawn with replacement, exactly as :func:`bootstrap_f` draws them.
+def bootstrap_indices(seed: SeedLike, n_draws: int, n_units: int) -> IntArray:
+    """``(n_draws, N)`` counties drawn with replacement, exactly as :func:`bootstrap_f` draws them:
+    chunk ``c`` of :data:`BOOT_CHUNK` draws uses child ``c`` of ``seed``.
 
     Examples
     --------
     >>> bootstrap_indices(1, 3, 4).shape
     (3, 4)
     """
+    root = resolve_seed(seed)
+    sizes = [min(BOOT_CHUNK, n_draws - i) for i in range(0, n_draws, BOOT_CHUNK)]
     parts = [
         np.random.default_rng(ss).integers(0, n_units, size=(size, n_units))
-        for size, ss in chunk_seeds(seed, n_draws)
+        for size, ss in zip(sizes, root.spawn(len(sizes)), strict=True)
     ]
     out: IntArray = np.concatenate(parts, axis=0) if parts else np.zeros((0, n_units), np.intp)
     return out
 
 
+class ChunkLike(Protocol):
+    """What a chunk function reads from :func:`~countyeconomy.inference.map_chunks`' task."""
+
+    @property
+    def size(self) -> int: ...
+
+    def rng(self) -> np.random.Generator: ...
+
+
 @dataclass(frozen=True)
-class _Task:
+class _Chunk:
+    """The bootstrap F statistics of one chunk of draws (picklable for process executors);
+    all draws of a chunk are evaluated together, vectorised over the outcome columns."""
+
     problem: ThresholdProblem
     fitted: FloatArray
     resid: FloatArray
     k: int
-    size: int
-    seed: np.random.SeedSequence
 
-
-def _run_chunk(task: _Task) -> FloatArray:
-    p = task.problem
-    n, t = p.n_units, p.n_periods
-    idx = np.random.default_rng(task.seed).integers(0, n, size=(task.size, n))
-    blocks = task.resid.reshape(n, t)
-    # (n*t, size): column b is fitted + the residual blocks of the drawn counties
-    draws = blocks[idx.T].transpose(0, 2, 1).reshape(n * t, task.size)
-    ystar = task.fitted[:, None] + draws
-    if p.two_way:
-        ystar = p.within(ystar)
-    res = stagewise(p, ystar, task.k)
-    s0, s1 = res.ssr[task.k - 1], res.ssr[task.k]
-    f: FloatArray = (s0 - s1) / (s1 / p.df)
-    return f
+    def __call__(self, task: ChunkLike) -> FloatArray:
+        p = self.problem
+        n, t = p.n_units, p.n_periods
+        idx = task.rng().integers(0, n, size=(task.size, n))
+        blocks = self.resid.reshape(n, t)
+        # (n*t, size): column b is fitted + the residual blocks of the drawn counties
+        draws = blocks[idx.T].transpose(0, 2, 1).reshape(n * t, task.size)
+        ystar = self.fitted[:, None] + draws
+        if p.two_way:
+            ystar = p.within(ystar)
+        res = stagewise(p, ystar, self.k)
+        s0, s1 = res.ssr[self.k - 1], res.ssr[self.k]
+        f: FloatArray = (s0 - s1) / (s1 / p.df)
+        return f
 
 
 def bootstrap_f(
@@ -161,7 +165,7 @@ def bootstrap_f(
     alternative: tuple[float, ...],
     *,
     n_draws: int,
-    seed: Seed,
+    seed: SeedLike,
     executor: Executor | None = None,
     progress: bool = False,
 ) -> FloatArray:
@@ -169,24 +173,21 @@ def bootstrap_f(
 
     ``null`` are the ``k - 1`` thresholds of the data's stage-wise fit (its fitted values generate
     the bootstrap outcomes), ``alternative`` the ``k`` thresholds (its residuals are resampled by
-    county). Chunks of :data:`BOOT_CHUNK` draws are seeded by children of ``SeedSequence(seed)``,
-    so the statistics are the same serially and on any ``executor``.
+    county). The draws run through :func:`countyeconomy.inference.map_chunks` in chunks of
+    :data:`BOOT_CHUNK` seeded by the children of ``seed``, so the statistics are the same serially
+    and on any ``executor``.
     """
-    from tqdm.auto import tqdm
-
     resid_null = fit_given(problem, null)
-    fitted = problem.y - resid_null
-    resid = fit_given(problem, alternative)
-    tasks = [_Task(problem, fitted, resid, k, size, ss) for size, ss in chunk_seeds(seed, n_draws)]
-    bar = tqdm(total=n_draws, desc=f"threshold bootstrap F{k}", disable=not progress, leave=False)
-    parts: list[FloatArray] = []
-    with bar:
-        results = (
-            executor.map(_run_chunk, tasks) if executor is not None else map(_run_chunk, tasks)
-        )
-        for task, part in zip(tasks, results, strict=True):
-            parts.append(part)
-            bar.update(task.size)
+    chunk = _Chunk(problem, problem.y - resid_null, fit_given(problem, alternative), k)
+    parts = map_chunks(
+        chunk,
+        n_draws,
+        seed,
+        executor,
+        BOOT_CHUNK,
+        progress=progress,
+        desc=f"threshold bootstrap F{k}",
+    )
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -220,34 +221,35 @@ def f_tests(
     problem: ThresholdProblem,
     sw: Stagewise,
     *,
-    bootstrap: int,
-    seed: int | None,
+    draws: int,
+    seed: SeedLike,
     executor: Executor | None = None,
     progress: bool = False,
 ) -> FTests:
     """F test of ``k - 1`` against ``k`` thresholds for every stage of the data's search ``sw``
-    (one column), with :func:`bootstrap_f` p-values when ``bootstrap > 0``."""
+    (one column), with :func:`bootstrap_f` p-values when ``draws > 0``."""
     ssr, found = sw.ssr[:, 0], [float(v) for v in sw.thresholds[:, 0]]
     f_stats: dict[int, float] = {}
     p_values: dict[int, float] = {}
     crits: dict[int, tuple[float, float, float]] = {}
-    draws: dict[int, FloatArray] = {}
+    boot: dict[int, FloatArray] = {}
+    root = resolve_seed(seed)
     for k in range(1, len(found) + 1):
         f_stats[k] = float((ssr[k - 1] - ssr[k]) / (ssr[k] / problem.df))
-        if not bootstrap:
+        if not draws:
             continue
         fs = bootstrap_f(
             problem,
             k,
             tuple(found[: k - 1]),
             tuple(found[:k]),
-            n_draws=bootstrap,
-            seed=draw_seed(seed, k),
+            n_draws=draws,
+            seed=draw_seed(root, k),
             executor=executor,
             progress=progress,
         )
-        draws[k] = fs
+        boot[k] = fs
         p_values[k] = float(np.mean(fs >= f_stats[k]))
         q90, q95, q99 = np.quantile(fs, [0.90, 0.95, 0.99])
         crits[k] = (float(q90), float(q95), float(q99))
-    return FTests(f_stats, p_values, crits, draws)
+    return FTests(f_stats, p_values, crits, boot)

@@ -19,7 +19,7 @@ from countyeconomy.errors import (
     PanelStructureError,
     RowsDroppedWarning,
 )
-from countyeconomy.estimators._design import Design, ModelData, as_model_data, build_design
+from countyeconomy.estimators._design import ModelData, ModelMatrices, as_model_data, build_design
 from countyeconomy.estimators._formula import ParsedFormula, parse_formula
 from countyeconomy.estimators._threshold_grid import (
     ThresholdProblem,
@@ -38,7 +38,7 @@ __all__ = ["Prepared", "check_options", "prepare"]
 def check_options(
     n_thresholds: int,
     trim: float | Sequence[float],
-    bootstrap: int,
+    draws: int,
     level: float,
     grid: int | Sequence[float] | FloatArray,
 ) -> tuple[float, ...]:
@@ -58,8 +58,8 @@ def check_options(
         )
     if not all(0.0 < t < 0.5 for t in trims):
         raise InvalidOptionError(f"trim={trim!r} is not valid; each share must lie in (0, 0.5).")
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
-        raise InvalidOptionError(f"bootstrap={bootstrap!r} is not valid; use an int >= 0.")
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 0:
+        raise InvalidOptionError(f"draws={draws!r} is not valid; use an int >= 0.")
     if not 0.0 < level < 1.0:
         raise InvalidOptionError(f"level={level!r} is not valid; use a share such as 0.95.")
     return trims
@@ -77,7 +77,7 @@ def _fixed_effects(parsed: ParsedFormula) -> ParsedFormula:
 
 
 def _balance(
-    design: Design, county: np.ndarray, year: np.ndarray, balance: bool, threshold: str
+    design: ModelMatrices, county: np.ndarray, year: np.ndarray, balance: bool, threshold: str
 ) -> tuple[np.ndarray, tuple[object, ...], int]:
     """Positions (in ``design``) of a balanced sub-panel, the counties dropped, rows dropped."""
     cf, yf = factorize(county[design.rows]), factorize(year[design.rows])

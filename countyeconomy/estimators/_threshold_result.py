@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from countyeconomy._typing import FloatArray
-from countyeconomy.estimators._coefs import Summary
 from countyeconomy.estimators.twfe import TWFEResult
 from countyeconomy.inference import VcovSpec
+from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary, format_p_value
 
-__all__ = ["ThresholdInfo", "ThresholdResult", "lr_critical_value"]
+__all__ = ["ThresholdResult", "lr_critical_value", "lr_frame"]
 
 
 def lr_critical_value(level: float) -> float:
@@ -28,98 +29,41 @@ def lr_critical_value(level: float) -> float:
     return -2.0 * math.log(1.0 - math.sqrt(level))
 
 
-@dataclass(frozen=True)
-class ThresholdInfo:
-    """What happened in a threshold fit.
-
-    ``f_stats``, ``p_values`` and ``crit_values`` (10%, 5%, 1% bootstrap critical values) are
-    indexed by test ``k`` (``k - 1`` against ``k`` thresholds); ``threshold_ci`` holds one
-    ``(low, high)`` LR interval per threshold at ``level``.
-    """
-
-    formula: str
-    threshold: str
-    regime_dependent: tuple[str, ...]
-    n_thresholds: int
-    thresholds: tuple[float, ...]
-    threshold_ci: tuple[tuple[float, float], ...]
-    level: float
-    lr_critical: float
-    f_stats: dict[int, float]
-    p_values: dict[int, float]
-    crit_values: dict[int, tuple[float, float, float]]
-    bootstrap: int
-    grid: FloatArray
-    trim: tuple[float, ...]
-    ssr: tuple[float, ...]
-    sigma2: float
-    nobs: int
-    nobs_input: int
-    n_counties: int
-    n_years: int
-    dropped: dict[str, int]
-    dropped_counties: tuple[Any, ...]
-    clusters: dict[str, int]
-    vcov: str
-    regimes: tuple[str, ...]
-    fixed_effects: tuple[str, ...] = field(default=("county",))
-
-
 @dataclass(frozen=True, repr=False)
-class ThresholdResult:
+class ThresholdResult(CoefResult):
     """Result of :func:`~countyeconomy.panel_threshold`. Immutable.
 
     The regime coefficients and their standard errors are those of ``regression``, a
     :class:`~countyeconomy.estimators.TWFEResult` on the regime-split regressors with the
     estimated thresholds fixed. ``lr`` is a long table (``threshold``, ``gamma``, ``lr``) of the
     LR curves; ``tests`` the bootstrap F tests for the number of thresholds.
+
+    ``info`` is a :class:`~countyeconomy.FitInfo` (``method="panel_threshold"``); its ``extra``
+    holds ``threshold``, ``regime_dependent``, ``n_thresholds``, ``thresholds``,
+    ``threshold_ci`` (one ``(low, high)`` LR interval per threshold at ``level``),
+    ``lr_critical``, ``f_stats``, ``p_values`` and ``crit_values`` (10%, 5%, 1% bootstrap critical
+    values; indexed by test ``k``: ``k - 1`` against ``k`` thresholds), ``draws``, ``grid``,
+    ``trim``, ``ssr``, ``sigma2``, ``n_counties``, ``n_years``, ``dropped_counties``,
+    ``regimes`` (each readable as ``info.p_values`` etc.).
     """
 
     regression: TWFEResult
-    info: ThresholdInfo
+    info: FitInfo
     lr: pd.DataFrame
     tests: pd.DataFrame
-    f_draws: dict[int, FloatArray]
+    f_draws: Mapping[int, FloatArray]
 
     title: str = "Panel threshold regression (Hansen 1999)"
 
     @property
+    def coefs(self) -> CoefTable:  # type: ignore[override]
+        """The coefficient table of :attr:`regression`."""
+        return self.regression.coefs
+
+    @property
     def thresholds(self) -> tuple[float, ...]:
         """Estimated thresholds, ascending."""
-        return self.info.thresholds
-
-    @property
-    def params(self) -> pd.Series:
-        """Regime-dependent and control coefficients."""
-        return self.regression.params
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Standard errors under the chosen covariance (default clustered by county)."""
-        return self.regression.std_errors
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values of the coefficients."""
-        return self.regression.pvalues
-
-    @property
-    def vcov(self) -> pd.DataFrame:
-        """Covariance of the coefficients (thresholds taken as known, as Hansen 1999)."""
-        return self.regression.vcov
-
-    @property
-    def nobs(self) -> int:
-        """Rows used."""
-        return self.info.nobs
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals of the coefficients (columns ``ci_low``, ``ci_high``)."""
-        return self.regression.conf_int(level)
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy table: term, estimate, std_error, statistic, p_value, ci_low, ci_high."""
-        return self.regression.to_frame(level)
+        return tuple(float(g) for g in self.info.thresholds)
 
     def threshold_table(self) -> pd.DataFrame:
         """One row per threshold: estimate and LR confidence interval."""
@@ -136,7 +80,14 @@ class ThresholdResult:
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> ThresholdResult:
         """A new result with another covariance for the coefficients; this one is unchanged."""
         reg = self.regression.with_vcov(vcov, ssc=ssc)
-        info = replace(self.info, clusters=reg.info.clusters, vcov=reg.info.vcov)
+        info = replace(
+            self.info,
+            clusters=reg.info.clusters,
+            vcov=reg.info.vcov,
+            ssc=reg.info.ssc,
+            df_t=reg.info.df_t,
+            warnings=reg.info.warnings,
+        )
         return replace(self, regression=reg, info=info)
 
     def summary(self) -> Summary:
@@ -144,7 +95,7 @@ class ThresholdResult:
         i = self.info
         pct = f"{i.level:.0%}"
         footer: list[tuple[str, str]] = [
-            ("Formula", i.formula),
+            ("Formula", i.specification),
             ("Threshold variable", i.threshold),
             ("Regimes", "; ".join(i.regimes)),
         ]
@@ -154,17 +105,18 @@ class ThresholdResult:
             p = i.p_values.get(k, float("nan"))
             crit = i.crit_values.get(k)
             extra = f"; crit 10/5/1%: {', '.join(f'{c:.3f}' for c in crit)}" if crit else ""
-            footer.append((f"F{k} ({k - 1} vs {k})", f"{f:.3f}; bootstrap p = {p:.3f}{extra}"))
+            shown = format_p_value(p, i.draws) if i.draws else "no bootstrap"
+            footer.append((f"F{k} ({k - 1} vs {k})", f"{f:.3f}; bootstrap {shown}{extra}"))
         footer += [
             ("Observations", f"{i.nobs:,} ({i.n_counties:,} counties x {i.n_years} years)"),
-            ("Bootstrap", f"{i.bootstrap} draws"),
+            ("Bootstrap", f"{i.draws} draws"),
             ("Std. errors", i.vcov),
         ]
         if i.dropped:
             footer.append(("Dropped", "; ".join(f"{v:,} {k}" for k, v in i.dropped.items())))
         return Summary(self.title, self.to_frame(), tuple(footer))
 
-    def plot(self) -> Any:
+    def plot(self) -> Any:  # type: ignore[override]
         """The LR statistic over the candidate thresholds with the critical-value line (altair).
 
         One panel per threshold; points below the dashed line form the confidence interval.
@@ -191,12 +143,6 @@ class ThresholdResult:
         )
         title = f"LR curve ({self.info.level:.0%} critical value {self.info.lr_critical:.2f})"
         return themed(alt.layer(line, rule).properties(title=title))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def lr_frame(curves: list[tuple[FloatArray, FloatArray]]) -> pd.DataFrame:

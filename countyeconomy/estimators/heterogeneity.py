@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from countyeconomy._typing import FloatArray, check_option
+from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
 from countyeconomy.errors import (
     FormulaError,
     IdentificationError,
     InvalidOptionError,
     RowsDroppedWarning,
 )
-from countyeconomy.estimators._coefs import COLUMNS, Summary
 from countyeconomy.estimators._design import ModelData, as_model_data
 from countyeconomy.estimators._formula import parse_formula
 from countyeconomy.estimators._mech_groups import GROUP as _GROUP
@@ -29,6 +28,14 @@ from countyeconomy.estimators._mech_groups import permutation_test, stacked_diff
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
 from countyeconomy.inference import VcovSpec, resolve_vcov
 from countyeconomy.panel import Panel
+from countyeconomy.results import (
+    COLUMNS,
+    CoefResult,
+    CoefTable,
+    FitInfo,
+    Summary,
+    format_p_value,
+)
 
 __all__ = ["HeterogeneityResult", "heterogeneity"]
 
@@ -36,26 +43,13 @@ HeterogeneityTest = Literal["fisher_permutation", "seemingly_unrelated", "intera
 TEST_COLUMNS = ("group_1", "group_2", "difference", "std_error", "statistic", "p_value", "test")
 
 
-@dataclass(frozen=True)
-class HeterogeneityInfo:
-    """What was compared: formula, term, grouping, test, draws, seed, counties per group."""
-
-    formula: str
-    term: str
-    by: str
-    test: str
-    draws: int
-    seed: int | None
-    nobs: int
-    nobs_by_group: dict[str, int]
-    counties: dict[str, int]
-    dropped: int
-    vcov: str
-
-
 @dataclass(frozen=True, repr=False)
-class HeterogeneityResult:
-    """Result of :func:`heterogeneity`.
+class HeterogeneityResult(CoefResult):
+    """Result of :func:`heterogeneity`: the compared coefficient in each group.
+
+    ``info`` is a :class:`~countyeconomy.FitInfo` (``method="heterogeneity"``) whose ``extra``
+    holds ``term``, ``by``, ``test``, ``draws``, ``seed_entropy``, ``nobs_by_group`` and
+    ``counties`` (per group). ``vcov`` is diagonal: the groups are disjoint samples.
 
     Attributes
     ----------
@@ -69,10 +63,19 @@ class HeterogeneityResult:
         The permuted differences for each pair ``"g1 vs g2"`` (Fisher test only).
     """
 
-    subgroups: dict[str, TWFEResult]
+    subgroups: Mapping[str, TWFEResult]
     tests: pd.DataFrame
-    info: HeterogeneityInfo
-    permutation_draws: dict[str, FloatArray] = field(default_factory=dict)
+    info: FitInfo
+    permutation_draws: Mapping[str, FloatArray] = field(default_factory=dict)
+    title: str = "Heterogeneity"
+
+    @property
+    def coefs(self) -> CoefTable:  # type: ignore[override]
+        """The term's estimate per group with a diagonal covariance."""
+        t = self.info.term
+        est = [float(r.params[t]) for r in self.subgroups.values()]
+        se = [float(r.std_errors[t]) for r in self.subgroups.values()]
+        return CoefTable(tuple(self.subgroups), np.asarray(est), np.diag(np.square(se)), None)
 
     def _row(self, level: float) -> pd.DataFrame:
         t = self.info.term
@@ -91,6 +94,11 @@ class HeterogeneityResult:
         """Its standard error in each group."""
         return self._row(0.95).set_index("term")["std_error"]
 
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values by group (each group's own reference distribution)."""
+        return self._row(0.95).set_index("term")["p_value"]
+
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals by group."""
         return self._row(level).set_index("term")[["ci_low", "ci_high"]]
@@ -103,7 +111,7 @@ class HeterogeneityResult:
         """Subgroup estimates, with each test of a difference in the footer."""
         i = self.info
         footer: list[tuple[str, str]] = [
-            ("Formula", i.formula),
+            ("Formula", i.specification),
             ("Groups by", i.by),
             ("Observations", ", ".join(f"{k}: {v:,}" for k, v in i.nobs_by_group.items())),
             ("Counties", ", ".join(f"{k}: {v:,}" for k, v in i.counties.items())),
@@ -115,10 +123,12 @@ class HeterogeneityResult:
                 if r["test"] == "fisher_permutation"
                 else f"SE {r['std_error']:.4g}"
             )
+            perm = r["test"] == "fisher_permutation"
+            shown = format_p_value(float(r["p_value"]), i.draws if perm else None)
             footer.append(
                 (
                     f"{r['group_1']} - {r['group_2']} ({r['test']})",
-                    f"{r['difference']:.4g}, p = {r['p_value']:.4g} ({detail})",
+                    f"{r['difference']:.4g}, {shown} ({detail})",
                 )
             )
         return Summary(f"Heterogeneity of {i.term} by {i.by}", self.to_frame(), tuple(footer))
@@ -135,12 +145,6 @@ class HeterogeneityResult:
             title=f"{self.info.term} by {self.info.by}",
         )
 
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
 
 def _split_design(
     design: TWFEResult | tuple[Panel | pd.DataFrame, str],
@@ -152,11 +156,9 @@ def _split_design(
             raise InvalidOptionError(
                 "heterogeneity() does not support weighted regressions; pass (data, formula)."
             )
-        return design.model.data, design.info.formula, design.vcov_spec, design.info.ssc
+        return design.model.data, design.info.specification, design.vcov_spec, design.info.ssc
     if isinstance(design, tuple) and len(design) == 2 and isinstance(design[1], str):
         data, formula = design
-        if isinstance(data, pd.DataFrame) and county is not None and year is not None:
-            data = Panel.from_frame(data, county=county, year=year)
         return as_model_data(data, county, year), formula, None, "fixest"
     raise InvalidOptionError(
         "result_or_design must be a result of countyeconomy.twfe or a (data, formula) pair, got "
@@ -207,7 +209,7 @@ def heterogeneity(
     term: str | None = None,
     test: HeterogeneityTest = "fisher_permutation",
     draws: int = 1000,
-    seed: int | None = None,
+    seed: SeedLike = None,
     executor: Executor | None = None,
     progress: bool = True,
     vcov: str | VcovSpec | None = None,
@@ -232,16 +234,19 @@ def heterogeneity(
     test
         ``"fisher_permutation"`` (default): group labels are permuted across counties (a county
         keeps all its years), both groups refitted, and ``p`` is the share of draws with
-        ``|diff*| >= |diff|``; permutations come from ``numpy.random.default_rng(seed)`` as
-        ``rng.permutation(labels)`` per draw (labels of the counties in sorted order).
+        ``|diff*| >= |diff|``. The draws run through :func:`countyeconomy.inference.map_chunks`:
+        pair ``i`` uses child ``i`` of ``seed``, and chunk ``c`` of 50 draws takes
+        ``rng.permutation(labels)`` per draw from ``default_rng(child c of that)`` (labels of the
+        counties in sorted order).
         ``"seemingly_unrelated"``: both groups in one stacked regression with group-specific
         coefficients and fixed effects (the subgroup estimates exactly) and the cluster-robust
         covariance of the difference (Stata ``suest``, up to its small-sample factor).
         ``"interaction"``: the fully interacted pooled regression with common fixed effects.
         With more than two groups every pair is tested.
     draws, seed, executor, progress
-        Permutation draws, seed, a :class:`concurrent.futures.Executor` (chunks of 50 draws; the
-        same seed gives the same p-value), and a tqdm bar.
+        Permutation draws, seed (int, ``SeedSequence`` or ``Generator``; never consumed), a
+        :class:`concurrent.futures.Executor` (chunks of 50 draws; the same seed gives the same
+        p-value), and a tqdm bar.
     vcov
         Covariance (default: the result's, or clustered by county); the small-sample convention
         is the result's (``"fixest"`` for a ``(data, formula)`` pair).
@@ -293,17 +298,19 @@ def heterogeneity(
     name = term if term is not None else fits[order[0]].coefs.names[0]
     if name not in fits[order[0]].params.index:
         raise FormulaError(f"term={name!r} is not a coefficient of {parsed.text!r}.")
-    rng = np.random.default_rng(seed)
+    root = resolve_seed(seed)
+    pairs = list(itertools.combinations(order, 2))
+    pair_seeds = root.spawn(len(pairs))
     rows: list[tuple[str, str, float, float, float, float, str]] = []
     perm_draws: dict[str, FloatArray] = {}
-    for g1, g2 in itertools.combinations(order, 2):
+    for (g1, g2), pair_seed in zip(pairs, pair_seeds, strict=True):
         pair = frame.loc[frame[_GROUP].isin([g1, g2])].reset_index(drop=True)
         pair = pd.concat([pair.loc[pair[_GROUP] == g1], pair.loc[pair[_GROUP] == g2]])
         pair = pair.reset_index(drop=True)
         diff = float(fits[g1].params[name] - fits[g2].params[name])
         if test == "fisher_permutation":
             p, perm = permutation_test(
-                md, pair, formula, name, draws, rng, executor, progress, diff
+                md, pair, formula, name, draws, pair_seed, executor, progress, diff
             )
             perm_draws[f"{g1} vs {g2}"] = perm
             rows.append((g1, g2, diff, float("nan"), float("nan"), p, test))
@@ -311,21 +318,34 @@ def heterogeneity(
         d2, se, df_t = stacked_difference(
             md, pair, formula, name, spec, ssc, cross_fe=test == "seemingly_unrelated"
         )
-        stat = d2 / se
         dist = stats.norm() if df_t is None else stats.t(df_t)
-        rows.append((g1, g2, d2, se, stat, float(2 * dist.sf(abs(stat))), test))
-    info = HeterogeneityInfo(
-        formula=formula,
-        term=name,
-        by=by,
-        test=test,
-        draws=draws if test == "fisher_permutation" else 0,
-        seed=seed,
-        nobs=sum(f.nobs for f in fits.values()),
-        nobs_by_group={g: f.nobs for g, f in fits.items()},
-        counties=n_counties,
-        dropped=dropped,
-        vcov=fits[order[0]].info.vcov,
+        ok = se > 0 and np.isfinite(se)  # no test statistic without a standard error
+        stat = d2 / se if ok else float("nan")
+        p = float(2 * dist.sf(abs(stat))) if ok else float("nan")
+        rows.append((g1, g2, d2, se, stat, p, test))
+    nobs = sum(f.nobs for f in fits.values())
+    first = fits[order[0]].info
+    info = FitInfo(
+        method="heterogeneity",
+        nobs=nobs,
+        nobs_input=nobs + dropped,
+        dropped={f"missing or unmapped {by!r}": dropped} if dropped else {},
+        clusters={k: sum(f.info.clusters.get(k, 0) for f in fits.values()) for k in first.clusters},
+        specification=formula,
+        vcov=first.vcov,
+        ssc=first.ssc,
+        df_t=None,
+        fixed_effects=first.fixed_effects,
+        warnings=tuple(dict.fromkeys(m for f in fits.values() for m in f.info.warnings)),
+        extra={
+            "term": name,
+            "by": by,
+            "test": test,
+            "draws": draws if test == "fisher_permutation" else 0,
+            "seed_entropy": root.entropy,
+            "nobs_by_group": {g: f.nobs for g, f in fits.items()},
+            "counties": n_counties,
+        },
     )
     tests = pd.DataFrame(rows, columns=list(TEST_COLUMNS))
     return HeterogeneityResult(fits, tests, info, perm_draws)

@@ -8,20 +8,31 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import FormulaError, IdentificationError
-from countyeconomy.estimators._coefs import CoefTable
 from countyeconomy.estimators._design import as_model_data, build_design
 from countyeconomy.estimators._formula import parse_formula
-from countyeconomy.estimators._linear import FitInfo, LinearModel, LinearResultBase, vcov_for
+from countyeconomy.estimators._linear import (
+    LinearModel,
+    LinearResultBase,
+    announce,
+    coef_table,
+    fit_warnings,
+    vcov_for,
+)
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, absorbed_columns
 from countyeconomy.inference import Cluster, VcovSpec, describe_vcov, resolve_ssc, resolve_vcov
 from countyeconomy.linalg import demean, ols
 from countyeconomy.panel import Panel
+from countyeconomy.results import FitInfo, FrozenResult, Summary
 
 __all__ = ["FirstStage", "IVResult", "iv"]
 
+_EMPTY = pd.DataFrame(
+    {"endogenous": [], "partial_r2": [], "f_stat": [], "p_value": [], "f_iid": []}
+)
 
-@dataclass(frozen=True)
-class FirstStage:
+
+@dataclass(frozen=True, repr=False)
+class FirstStage(FrozenResult):
     """First-stage diagnostics, one row per endogenous regressor.
 
     ``table`` columns: ``endogenous``, ``partial_r2`` (of the excluded instruments),
@@ -38,6 +49,14 @@ class FirstStage:
         """Kleibergen-Paap rk Wald F (one endogenous regressor; else ``None``)."""
         return float(self.table["f_stat"].iloc[0]) if len(self.table) == 1 else None
 
+    def to_frame(self) -> pd.DataFrame:
+        """The diagnostics table."""
+        return self.table
+
+    def summary(self) -> Summary:
+        """The diagnostics table with the number of excluded instruments."""
+        return Summary("First stage", self.table, (("Instruments", str(self.n_instruments)),))
+
 
 @dataclass(frozen=True, repr=False)
 class IVResult(LinearResultBase):
@@ -48,7 +67,21 @@ class IVResult(LinearResultBase):
     """
 
     title: str = "Fixed-effects 2SLS"
-    first_stage: FirstStage = field(default_factory=lambda: FirstStage(pd.DataFrame(), 0))
+    first_stage: FirstStage = field(default_factory=lambda: FirstStage(_EMPTY, 0))
+
+    def refit(self, data: Panel | pd.DataFrame, **keys: str) -> IVResult:
+        """The same model (formula, weights, covariance, convention) on other data.
+
+        ``keys`` are ``county=`` / ``year=`` for a DataFrame, as in :func:`iv`.
+        """
+        return iv(
+            data,
+            self.info.specification,
+            weights=self.info.extra.get("weights"),
+            vcov=self.vcov_spec,
+            ssc=self.info.ssc,
+            **keys,
+        )
 
 
 def _first_stage(
@@ -176,29 +209,38 @@ def iv(
     )
     v = vcov_for(state, spec, convention)
     fs = _first_stage(state, dd, xd, zd, design.endog_names, spec, convention)
+    collinear = tuple(names_all[j] for j in fit.dropped)
+    notes = [f"collinear regressor(s) dropped: {list(collinear)}."] if collinear else []
+    notes += fit_warnings(v, spec, len(names), f" (outcome {parsed.outcome!r})")
+    announce(notes, stacklevel=2)
     ww = np.ones(len(yd)) if design.weights is None else design.weights
     rss = float(ww @ resid**2)
     ybar = float(ww @ design.y / ww.sum())
     info = FitInfo(
-        formula=formula,
+        method="iv",
         nobs=len(yd),
         nobs_input=len(md.frame),
         dropped=dict(design.dropped),
-        singletons=design.dropped.get("singletons", 0),
-        collinear=tuple(names_all[j] for j in fit.dropped),
-        fixed_effects={f.name: f.n_levels for f in design.fixed_effects},
         clusters=v.n_clusters,
+        specification=formula,
         vcov=describe_vcov(spec),
         ssc=convention,
-        r2=1 - rss / float(ww @ (design.y - ybar) ** 2),
-        within_r2=1 - rss / float(ww @ yd**2),
-        rss=rss,
         df_t=v.df_t,
-        demean_method="",
-        extra={"first_stage_f": fs.table["f_stat"].tolist()},
+        fixed_effects={f.name: f.n_levels for f in design.fixed_effects},
+        warnings=tuple(notes),
+        extra={
+            "r2": 1 - rss / float(ww @ (design.y - ybar) ** 2),
+            "within_r2": 1 - rss / float(ww @ yd**2),
+            "rss": rss,
+            "singletons": design.dropped.get("singletons", 0),
+            "collinear": collinear,
+            "demean_method": "",
+            "first_stage_f": tuple(float(f) for f in fs.table["f_stat"]),
+            "weights": weights,
+        },
     )
     return IVResult(
-        coefs=CoefTable(names, fit.params, v.vcov, v.df_t),
+        coefs=coef_table(names, fit.params, v),
         info=info,
         vcov_spec=spec,
         model=state,

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy._typing import check_option
 from countyeconomy.errors import CountyEconomyWarning, IdentificationError, InvalidOptionError
-from countyeconomy.estimators._coefs import Summary
 from countyeconomy.estimators._mech_kernels import common_sample, needed_columns
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import Panel
+from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary
 
 __all__ = ["ModerationResult", "moderation"]
 
@@ -26,8 +27,12 @@ Center = Literal["mean", "median"]
 
 
 @dataclass(frozen=True, repr=False)
-class ModerationResult:
+class ModerationResult(CoefResult):
     """Result of :func:`moderation`.
+
+    The coefficients (``params``, ``std_errors``, ``to_frame()``, ...) are those of ``model``;
+    ``info`` is its :class:`~countyeconomy.FitInfo` with ``method="moderation"`` and ``extra``
+    adding ``treatment``, ``moderator``, ``center``, ``center_kind`` and ``level``.
 
     Attributes
     ----------
@@ -56,34 +61,13 @@ class ModerationResult:
     center: float
     center_kind: str
     level: float
+    info: FitInfo
+    title: str = "Moderation (interaction) model"
 
     @property
-    def info(self) -> Any:
-        """Fit information of the interaction regression."""
-        return self.model.info
-
-    @property
-    def params(self) -> pd.Series:
-        """Coefficients of the interaction regression."""
-        return self.model.params
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Their standard errors."""
-        return self.model.std_errors
-
-    @property
-    def vcov(self) -> pd.DataFrame:
-        """Their covariance."""
-        return self.model.vcov
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals of the coefficients."""
-        return self.model.conf_int(level)
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy coefficient table (the protocol's columns)."""
-        return self.model.to_frame(level)
+    def coefs(self) -> CoefTable:  # type: ignore[override]
+        """The coefficient table of the interaction regression."""
+        return self.model.coefs
 
     def marginal_effect(
         self, values: Sequence[float] | np.ndarray, level: float = 0.95
@@ -111,9 +95,9 @@ class ModerationResult:
             ),
             (f"{int(self.level * 100)}% CI excludes 0", region),
         )
-        return Summary("Moderation (interaction) model", base.table, foot)
+        return Summary(self.title, base.table, foot)
 
-    def plot(self) -> Any:
+    def plot(self) -> Any:  # type: ignore[override]
         """Marginal effect line with its confidence band over the moderator, zero line, and a
         rug of the moderator's observed values along the bottom (an altair chart)."""
         import altair as alt
@@ -151,12 +135,6 @@ class ModerationResult:
             title=f"Marginal effect of {self.treatment} across {self.moderator}"
         )
         return themed(chart)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def _marginal(
@@ -197,13 +175,14 @@ def _absorbed_by(frame: pd.DataFrame, z: str, groups: list[list[str]]) -> str | 
     return None
 
 
+@renamed_kwargs("moderation", controls="covariates")
 def moderation(
     data: Panel | pd.DataFrame,
     treatment: str,
     moderator: str,
     outcome: str,
     *,
-    controls: Sequence[str] = (),
+    covariates: Sequence[str] = (),
     absorb: str | None = "county + year",
     center: Center | None = "mean",
     grid: int = 50,
@@ -226,7 +205,9 @@ def moderation(
     data
         A :class:`~countyeconomy.Panel` or DataFrame (``county=``, ``year=`` name its keys).
     treatment, moderator, outcome
-        Column names; ``controls`` are extra right-hand-side terms.
+        Column names; the moderator must differ from the treatment.
+    covariates
+        Extra right-hand-side terms in the regression; formerly ``controls=``.
     absorb
         Absorbed fixed effects (``None``: none, with an intercept).
     center
@@ -246,7 +227,8 @@ def moderation(
     Raises
     ------
     IdentificationError
-        The moderator has no variation.
+        The moderator has no variation, or it (or its interaction) is collinear with the
+        treatment.
 
     References
     ----------
@@ -269,10 +251,15 @@ def moderation(
         raise InvalidOptionError(f"grid={grid!r} must be an int of at least 2.")
     if not 0 < level < 1:
         raise InvalidOptionError(f"level={level!r} must be between 0 and 1.")
+    if moderator == treatment:
+        raise IdentificationError(
+            f"moderator and treatment are the same column ({treatment!r}); a moderator is a "
+            "different variable that changes the treatment's effect."
+        )
     spec = resolve_vcov(vcov)
     fe_terms = [[c.strip() for c in t.split("^")] for t in (absorb or "").split("+") if t.strip()]
     clusters = list(spec.variables) if isinstance(spec, Cluster) else []
-    cols = needed_columns([treatment, moderator, outcome, *controls])
+    cols = needed_columns([treatment, moderator, outcome, *covariates])
     cols += [c for t in fe_terms for c in t] + clusters
     obj, md, _ = common_sample(data, cols, county, year, what="moderation")
     z = md.frame[md.resolve(moderator)].to_numpy(dtype=float)
@@ -297,14 +284,33 @@ def moderation(
             CountyEconomyWarning,
             stacklevel=2,
         )
-    rhs = " + ".join([treatment, *([zname] if gone is None else []), iname, *controls])
+    rhs = " + ".join([treatment, *([zname] if gone is None else []), iname, *covariates])
     formula = f"{outcome} ~ {rhs}" + (f" | {absorb}" if absorb else "")
     new: Panel | pd.DataFrame = frame
     if isinstance(obj, Panel):
         new = Panel(frame, obj.county, obj.year, obj.key_codes)
     model = twfe(new, formula, county=county, year=year, vcov=spec)
     terms = (treatment, zname if gone is None else None, iname)
+    lost = [t for t in terms if t is not None and t not in model.params.index]
+    if lost:
+        raise IdentificationError(
+            f"moderator {moderator!r} is collinear with treatment {treatment!r} (given the "
+            f"covariates and fixed effects): {lost} dropped, so the interaction is not "
+            "identified. Use a moderator that varies independently of the treatment."
+        )
     zs = z[model.estimation_rows]
     marginal = _marginal(model, terms, np.linspace(zs.min(), zs.max(), grid), c, level)
     kind = center if center is not None else "not centred"
-    return ModerationResult(model, marginal, zs, treatment, moderator, terms, c, kind, level)
+    info = replace(
+        model.info,
+        method="moderation",
+        extra={
+            **model.info.extra,
+            "treatment": treatment,
+            "moderator": moderator,
+            "center": c,
+            "center_kind": kind,
+            "level": level,
+        },
+    )
+    return ModerationResult(model, marginal, zs, treatment, moderator, terms, c, kind, level, info)

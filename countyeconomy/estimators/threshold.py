@@ -10,7 +10,8 @@ from concurrent.futures import Executor
 import numpy as np
 import pandas as pd
 
-from countyeconomy._typing import FloatArray
+from countyeconomy._deprecate import renamed_kwargs
+from countyeconomy._typing import FloatArray, SeedLike, resolve_seed
 from countyeconomy.errors import (
     InvalidOptionError,
     PanelStructureError,
@@ -29,7 +30,6 @@ from countyeconomy.estimators._threshold_grid import (
     residualise,
 )
 from countyeconomy.estimators._threshold_result import (
-    ThresholdInfo,
     ThresholdResult,
     lr_critical_value,
     lr_frame,
@@ -37,8 +37,13 @@ from countyeconomy.estimators._threshold_result import (
 from countyeconomy.estimators.twfe import TWFEResult, twfe
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import Panel
+from countyeconomy.results import FitInfo
 
 __all__ = ["ThresholdInfo", "ThresholdResult", "panel_threshold"]
+
+ThresholdInfo = FitInfo
+"""Retired: a threshold fit's ``info`` is a :class:`countyeconomy.FitInfo` (kept importable until
+``countyeconomy.estimators`` stops exporting the name)."""
 
 DEFAULT_VCOV = Cluster("county")
 
@@ -132,6 +137,7 @@ def _regime_regression(
     return twfe(panel, formula, vcov=spec, drop_singletons=False)
 
 
+@renamed_kwargs("panel_threshold", bootstrap="draws")
 def panel_threshold(
     data: Panel | pd.DataFrame,
     formula: str,
@@ -141,13 +147,13 @@ def panel_threshold(
     n_thresholds: int = 1,
     trim: float | Sequence[float] = 0.01,
     grid: int | Sequence[float] | FloatArray = 300,
-    bootstrap: int = 300,
+    draws: int = 300,
     level: float = 0.95,
     balance: bool = False,
     vcov: str | VcovSpec = DEFAULT_VCOV,
     county: str | None = None,
     year: str | None = None,
-    seed: int | None = None,
+    seed: SeedLike = None,
     executor: Executor | None = None,
     progress: bool = False,
 ) -> ThresholdResult:
@@ -176,8 +182,9 @@ def panel_threshold(
         (xthreg's ``trim()``); the grid spans the ``[trim, 1 - trim]`` quantiles of ``q``.
     grid
         Number of quantiles of ``q`` to search (xthreg's ``grid()``), or explicit candidates.
-    bootstrap
-        Draws of the bootstrap F test for each number of thresholds (0: no p-values).
+    draws
+        Draws of the bootstrap F test for each number of thresholds (0: no p-values); formerly
+        ``bootstrap=``.
     level
         Level of the LR confidence interval of each threshold.
     balance
@@ -185,8 +192,10 @@ def panel_threshold(
     vcov
         Covariance of the regime coefficients (default clustered by county).
     seed, executor, progress
-        Bootstrap seed; a :class:`concurrent.futures.Executor` mapping chunks of draws (the
-        numbers do not depend on it); a tqdm progress bar.
+        Bootstrap seed (int, ``SeedSequence`` or ``Generator``; never consumed); a
+        :class:`concurrent.futures.Executor` mapping chunks of draws through
+        :func:`countyeconomy.inference.map_chunks` (the numbers do not depend on it); a tqdm
+        progress bar.
 
     Returns
     -------
@@ -221,11 +230,12 @@ def panel_threshold(
     >>> df["x"] = rng.normal(size=n * t)
     >>> df["y"] = np.where(df["q"] <= 0.5, 0.0, 1.0) * df["x"] + rng.normal(size=n * t)
     >>> res = panel_threshold(df, "y ~ 1", threshold="q", regime_dependent="x",
-    ...                       county="county", year="year", bootstrap=50, seed=1)
+    ...                       county="county", year="year", draws=50, seed=1)
     >>> abs(res.thresholds[0] - 0.5) < 0.05, res.info.p_values[1] < 0.05
     (True, True)
     """
-    trims = check_options(n_thresholds, trim, bootstrap, level, grid)
+    trims = check_options(n_thresholds, trim, draws, level, grid)
+    root = resolve_seed(seed)
     xs = [regime_dependent] if isinstance(regime_dependent, str) else list(regime_dependent)
     if not xs:
         raise InvalidOptionError("regime_dependent needs at least one column.")
@@ -243,37 +253,47 @@ def panel_threshold(
     crit = lr_critical_value(level)
     lr_curves, cis = _lr_intervals(cands, curves, sigma2, crit)
     order = np.argsort(found)
-    ft = f_tests(problem, sw, bootstrap=bootstrap, seed=seed, executor=executor, progress=progress)
+    ft = f_tests(problem, sw, draws=draws, seed=root, executor=executor, progress=progress)
     f_stats, p_values, crits = ft.f_stats, ft.p_values, ft.crit_values
     reg = _regime_regression(prep, xs, threshold, final, spec)
     _, labels = _regimes(xs, threshold, final)
-    info = ThresholdInfo(
-        formula=formula,
-        threshold=threshold,
-        regime_dependent=tuple(xs),
-        n_thresholds=n_thresholds,
-        thresholds=final,
-        threshold_ci=tuple(cis[j] for j in order),
-        level=level,
-        lr_critical=crit,
-        f_stats=f_stats,
-        p_values=p_values,
-        crit_values=crits,
-        bootstrap=bootstrap,
-        grid=cands,
-        trim=trims,
-        ssr=tuple(float(v) for v in ssr_stage),
-        sigma2=sigma2,
+    fes = {"county": problem.n_units}
+    if len(prep.parsed.fixed_effects) == 2:
+        fes["year"] = problem.n_periods
+    info = FitInfo(
+        method="panel_threshold",
         nobs=len(rows),
         nobs_input=len(md.frame),
-        n_counties=problem.n_units,
-        n_years=problem.n_periods,
         dropped=prep.dropped,
-        dropped_counties=prep.dropped_counties,
         clusters=reg.info.clusters,
+        specification=formula,
         vcov=reg.info.vcov,
-        regimes=tuple(labels),
-        fixed_effects=tuple(c for (c,) in prep.parsed.fixed_effects),
+        ssc=reg.info.ssc,
+        df_t=reg.info.df_t,
+        fixed_effects=fes,
+        warnings=reg.info.warnings,
+        extra={
+            "threshold": threshold,
+            "regime_dependent": tuple(xs),
+            "n_thresholds": n_thresholds,
+            "thresholds": final,
+            "threshold_ci": tuple(cis[j] for j in order),
+            "level": level,
+            "lr_critical": crit,
+            "f_stats": f_stats,
+            "p_values": p_values,
+            "crit_values": crits,
+            "draws": draws,
+            "seed_entropy": root.entropy,
+            "grid": cands,
+            "trim": trims,
+            "ssr": tuple(float(v) for v in ssr_stage),
+            "sigma2": sigma2,
+            "n_counties": problem.n_units,
+            "n_years": problem.n_periods,
+            "dropped_counties": prep.dropped_counties,
+            "regimes": tuple(labels),
+        },
     )
     lr_table = lr_frame([lr_curves[j] for j in order])
     return ThresholdResult(

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from countyeconomy._typing import FloatArray
-from countyeconomy.errors import CountyEconomyWarning, IdentificationError
-from countyeconomy.estimators._coefs import CoefTable
-from countyeconomy.estimators._design import Design, as_model_data, build_design
+from countyeconomy.errors import IdentificationError
+from countyeconomy.estimators._design import ModelMatrices, as_model_data, build_design
 from countyeconomy.estimators._formula import parse_formula
-from countyeconomy.estimators._linear import FitInfo, LinearModel, LinearResultBase, vcov_for
+from countyeconomy.estimators._linear import (
+    LinearModel,
+    LinearResultBase,
+    announce,
+    coef_table,
+    fit_warnings,
+    pow2_scale,
+    vcov_for,
+)
 from countyeconomy.inference import Cluster, VcovSpec, describe_vcov, resolve_ssc, resolve_vcov
 from countyeconomy.linalg import demean, ols
 from countyeconomy.panel import Panel
+from countyeconomy.results import FitInfo
 
 __all__ = ["TWFEResult", "absorbed_columns", "twfe"]
 
@@ -29,6 +36,22 @@ class TWFEResult(LinearResultBase):
     """Result of :func:`twfe`; see :class:`~countyeconomy.estimators._linear.LinearResultBase`."""
 
     title: str = "Fixed-effects OLS"
+
+    def refit(self, data: Panel | pd.DataFrame, **keys: str) -> TWFEResult:
+        """The same model (formula, weights, covariance, convention, singletons) on other data.
+
+        ``keys`` are ``county=`` / ``year=`` for a DataFrame, as in :func:`twfe`.
+        """
+        extra = self.info.extra
+        return twfe(
+            data,
+            self.info.specification,
+            weights=extra.get("weights"),
+            vcov=self.vcov_spec,
+            ssc=self.info.ssc,
+            drop_singletons=extra.get("drop_singletons"),
+            **keys,
+        )
 
 
 def absorbed_columns(x: FloatArray, xd: FloatArray, w: FloatArray | None) -> np.ndarray:
@@ -53,6 +76,12 @@ def absorbed_columns(x: FloatArray, xd: FloatArray, w: FloatArray | None) -> np.
 def _r2(
     y: FloatArray, yd: FloatArray, resid: FloatArray, w: FloatArray | None
 ) -> tuple[float, float, float]:
+    s = pow2_scale(y)
+    if s != 1.0:  # scale-free ratios; the sum of squares itself may not be representable
+        r2, within, rss = _r2(y / s, yd / s, resid / s, w)
+        with np.errstate(over="ignore", under="ignore"):
+            return r2, within, rss * s * s
+
     def wdot(a: FloatArray, b: FloatArray) -> float:
         return float(np.einsum("i,i->", a, b) if w is None else np.einsum("i,i,i->", w, a, b))
 
@@ -66,19 +95,26 @@ def _r2(
     return r2, within, rss
 
 
-def fit_design(design: Design, names_for_errors: str) -> tuple[FloatArray, FloatArray, str]:
-    """Demean ``[y, X]`` on the design's fixed effects; error on absorbed regressors."""
+def fit_design(
+    design: ModelMatrices, names_for_errors: str
+) -> tuple[FloatArray, FloatArray, str, list[str]]:
+    """Demean ``[y, X]`` on the design's fixed effects; error on absorbed regressors.
+
+    An outcome on an extreme scale (``|y|`` beyond ``1e100`` or below ``1e-100``) is divided by a
+    power of two for the demeaning (exact) and scaled back. Returns the demeaned outcome and
+    regressors, the demeaning method and diagnostic messages.
+    """
+    notes: list[str] = []
+    s = pow2_scale(design.y)
     stacked = np.empty((len(design.y), 1 + design.x.shape[1]), order="F")
-    stacked[:, 0] = design.y
+    stacked[:, 0] = design.y / s if s != 1.0 else design.y
     stacked[:, 1:] = design.x
     dm = demean(stacked, list(design.fixed_effects), design.weights)
     if not dm.converged:
-        warnings.warn(
-            f"fixed-effect demeaning did not converge after {dm.iterations} sweeps.",
-            CountyEconomyWarning,
-            stacklevel=3,
-        )
+        notes.append(f"fixed-effect demeaning did not converge after {dm.iterations} sweeps.")
     yd, xd = dm.values[:, 0], dm.values[:, 1:]
+    if s != 1.0:
+        yd = yd * s
     if design.fixed_effects and design.x.shape[1]:
         gone = absorbed_columns(design.x, xd, design.weights)
         if len(gone):
@@ -88,7 +124,7 @@ def fit_design(design: Design, names_for_errors: str) -> tuple[FloatArray, Float
                 f"regressor(s) {bad} have no variation left after absorbing {fe} in "
                 f"{names_for_errors!r}; remove them or absorb fewer effects."
             )
-    return yd, xd, dm.method
+    return yd, xd, dm.method, notes
 
 
 def twfe(
@@ -100,15 +136,16 @@ def twfe(
     weights: str | None = None,
     vcov: str | VcovSpec = DEFAULT_VCOV,
     ssc: str = "fixest",
-    drop_singletons: bool = True,
+    drop_singletons: bool | None = None,
 ) -> TWFEResult:
     """OLS with absorbed fixed effects: ``y ~ x1 + x2 | county + year``.
 
     Parameters
     ----------
     data
-        A :class:`~countyeconomy.Panel`, or a DataFrame (pass ``county=`` and ``year=`` to validate
-        it as a panel and use the key aliases).
+        A :class:`~countyeconomy.Panel`, or a DataFrame. A DataFrame is validated as a panel
+        (duplicate keys are an error) with keys ``county=`` and ``year=``; a key not passed
+        defaults to a column literally named ``"county"`` / ``"year"`` when there is one.
     formula
         fixest-style formula. Right of ``~``: formulaic terms (``C(region)``, ``np.log(x)``,
         ``x:z``). After ``|``: absorbed effects, ``county + year`` or interactions such as
@@ -123,11 +160,14 @@ def twfe(
         ``"linearmodels"`` or ``"none"``; each reproduces that package's default errors.
     drop_singletons
         Drop rows alone in a fixed-effect level (iteratively), counted in ``info.singletons``.
+        Default (``None``): drop them, except under ``ssc="xtreg"`` (Stata's ``xtreg, fe`` keeps
+        singleton groups, and so counts them in ``N`` and in the clusters).
 
     Returns
     -------
     TWFEResult
-        Immutable; ``with_vcov()`` returns a new result.
+        Immutable; ``with_vcov()`` returns a new result, ``refit(data)`` fits the same model to
+        other data, ``model`` is the fitted :class:`~countyeconomy.estimators._linear.LinearModel`.
 
     References
     ----------
@@ -147,42 +187,45 @@ def twfe(
     md = as_model_data(data, county, year)
     spec = resolve_vcov(vcov)
     convention = resolve_ssc(ssc)
+    singles = drop_singletons if drop_singletons is not None else convention != "xtreg"
     extra = list(spec.variables) if isinstance(spec, Cluster) else []
-    design = build_design(
-        md, parsed, weights=weights, extra_columns=extra, drop_singletons=drop_singletons
-    )
-    yd, xd, method = fit_design(design, formula)
+    design = build_design(md, parsed, weights=weights, extra_columns=extra, drop_singletons=singles)
+    yd, xd, method, notes = fit_design(design, formula)
     fit = ols(xd, yd, design.weights)
     names = tuple(design.x_names[j] for j in fit.kept)
     collinear = tuple(design.x_names[j] for j in fit.dropped)
     if collinear:
-        warnings.warn(
-            f"collinear regressor(s) dropped: {list(collinear)}.",
-            CountyEconomyWarning,
-            stacklevel=2,
-        )
+        notes.append(f"collinear regressor(s) dropped: {list(collinear)}.")
     xk = xd if len(fit.kept) == xd.shape[1] else xd[:, fit.kept]
     state = LinearModel(
         md, design.rows, xk, fit.residuals, design.weights, fit.bread, design.fixed_effects
     )
     v = vcov_for(state, spec, convention)
+    notes += fit_warnings(v, spec, len(names), f" (outcome {parsed.outcome!r})")
+    announce(notes, stacklevel=2)
     r2, within, rss = _r2(design.y, yd, fit.residuals, design.weights)
     info = FitInfo(
-        formula=formula,
+        method="twfe",
         nobs=len(design.y),
         nobs_input=len(md.frame),
         dropped=dict(design.dropped),
-        singletons=design.dropped.get("singletons", 0),
-        collinear=collinear,
-        fixed_effects={f.name: f.n_levels for f in design.fixed_effects},
         clusters=v.n_clusters,
+        specification=formula,
         vcov=describe_vcov(spec),
         ssc=convention,
-        r2=r2,
-        within_r2=within,
-        rss=rss,
         df_t=v.df_t,
-        demean_method=method,
+        fixed_effects={f.name: f.n_levels for f in design.fixed_effects},
+        warnings=tuple(notes),
+        extra={
+            "r2": r2,
+            "within_r2": within,
+            "rss": rss,
+            "singletons": design.dropped.get("singletons", 0),
+            "collinear": collinear,
+            "demean_method": method,
+            "weights": weights,
+            "drop_singletons": singles,
+        },
     )
-    coefs = CoefTable(names, fit.params, v.vcov, v.df_t)
+    coefs = coef_table(names, fit.params, v)
     return TWFEResult(coefs=coefs, info=info, vcov_spec=spec, model=state)

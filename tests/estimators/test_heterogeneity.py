@@ -60,10 +60,14 @@ def _hand_permutation(df: pd.DataFrame, seed: int, draws: int) -> tuple[float, n
         return float(b0 - b1)
 
     observed = diff(dict(zip(counties, labels, strict=True)))
-    rng = np.random.default_rng(seed)
-    out = np.array(
-        [diff(dict(zip(counties, rng.permutation(labels), strict=True))) for _ in range(draws)]
-    )
+    # map_chunks: pair 0 uses child 0 of SeedSequence(seed); its chunk c of 50 draws child c
+    pair = np.random.SeedSequence(seed).spawn(1)[0]
+    sizes = [min(50, draws - i) for i in range(0, draws, 50)]
+    perms = []
+    for m, ch in zip(sizes, pair.spawn(len(sizes)), strict=True):
+        rng = np.random.default_rng(ch)
+        perms += [rng.permutation(labels) for _ in range(m)]
+    out = np.array([diff(dict(zip(counties, p, strict=True))) for p in perms])
     return float(np.mean(np.abs(out) >= abs(observed))), out
 
 

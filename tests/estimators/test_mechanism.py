@@ -68,7 +68,7 @@ SPEC = dict(treatment="policy", mediator="emp", outcome="log_rural_income")
 
 def test_first_stage_equals_twfe_same_specification() -> None:
     df = _panel()
-    res = _quiet(df, **SPEC, controls=["log_gdp_pc"], county="county", year="year", theory="t")
+    res = _quiet(df, **SPEC, covariates=["log_gdp_pc"], county="county", year="year", theory="t")
     ref = ce.twfe(df, "emp ~ policy + log_gdp_pc | county + year", county="county", year="year")
     np.testing.assert_allclose(res.params["a"], ref.params["policy"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(res.std_errors["a"], ref.std_errors["policy"], atol=1e-12)
@@ -98,7 +98,7 @@ def test_baron_kenny_warns_citing_jiang() -> None:
             county="county",
             year="year",
             approach="baron_kenny",
-            bootstrap=0,
+            draws=0,
             theory="t",
             progress=False,
         )
@@ -108,16 +108,14 @@ def test_identity_total_equals_direct_plus_indirect() -> None:
     df = _panel(1)
     df.loc[df.index[::17], "emp"] = np.nan  # the common sample must handle this
     with pytest.warns(ce.errors.RowsDroppedWarning):
-        res = _quiet(df, **SPEC, county="county", year="year", approach="baron_kenny", bootstrap=0)
+        res = _quiet(df, **SPEC, county="county", year="year", approach="baron_kenny", draws=0)
     p = res.params
     np.testing.assert_allclose(p["c"], p["c_prime"] + p["a"] * p["b"], rtol=0, atol=1e-10)
     assert res.total.nobs == res.first_stage.nobs == res.outcome_model.nobs  # type: ignore[union-attr]
 
 
 def test_sobel_matches_formula() -> None:
-    res = _quiet(
-        _panel(2), **SPEC, county="county", year="year", approach="baron_kenny", bootstrap=0
-    )
+    res = _quiet(_panel(2), **SPEC, county="county", year="year", approach="baron_kenny", draws=0)
     a, sa = res.params["a"], res.std_errors["a"]
     b, sb = res.params["b"], res.std_errors["b"]
     t = res.sobel.table.set_index("test")  # type: ignore[union-attr]
@@ -134,11 +132,19 @@ def test_bootstrap_matches_hand_loop_and_executor() -> None:
     df = _panel(3, n=40)
     seed, draws = 11, 12
     res = _quiet(
-        df, **SPEC, county="county", year="year", approach="baron_kenny", bootstrap=draws, seed=seed
+        df, **SPEC, county="county", year="year", approach="baron_kenny", draws=draws, seed=seed
     )
     counties = np.sort(df["county"].unique())
     g = len(counties)
-    idx = np.random.default_rng(seed).integers(0, g, size=(draws, g))
+    # map_chunks: chunk c of 50 draws uses child c of SeedSequence(seed)
+    sizes = [min(50, draws - i) for i in range(0, draws, 50)]
+    children = np.random.SeedSequence(seed).spawn(len(sizes))
+    idx = np.concatenate(
+        [
+            np.random.default_rng(ch).integers(0, g, size=(m, g))
+            for m, ch in zip(sizes, children, strict=True)
+        ]
+    )
     by_county = {c: part for c, part in df.groupby("county")}
     expect = []
     for draw in idx:
@@ -160,7 +166,7 @@ def test_bootstrap_matches_hand_loop_and_executor() -> None:
             county="county",
             year="year",
             approach="baron_kenny",
-            bootstrap=draws,
+            draws=draws,
             seed=seed,
             executor=ex,
         )
@@ -174,7 +180,7 @@ def test_bias_corrected_interval() -> None:
         county="county",
         year="year",
         approach="baron_kenny",
-        bootstrap=200,
+        draws=200,
         seed=1,
     )
     from scipy import stats
@@ -206,7 +212,7 @@ def test_hsbdemo_reference() -> None:
         absorb=None,
         vcov="iid",
         approach="baron_kenny",
-        bootstrap=0,
+        draws=0,
     )
     p, se = res.params, res.std_errors
     assert p["c"] == pytest.approx(0.66658, abs=5e-6)
@@ -236,19 +242,19 @@ def test_bad_input() -> None:
         _quiet(df, "policy", "nope", "log_rural_income", county="county", year="year")
     with pytest.raises(InvalidOptionError, match="approach"):
         _quiet(df, **SPEC, county="county", year="year", approach="sobel")
-    with pytest.raises(InvalidOptionError, match="bootstrap"):
-        _quiet(df, **SPEC, county="county", year="year", bootstrap=-1)
+    with pytest.raises(InvalidOptionError, match="draws"):
+        _quiet(df, **SPEC, county="county", year="year", draws=-1)
     with pytest.raises(IdentificationError, match="variation"):
         _quiet(df.assign(policy=0), **SPEC, county="county", year="year")
     res = _quiet(df, **SPEC, county="county", year="year", theory="t")
-    with pytest.raises(InvalidOptionError, match="bootstrap"):
+    with pytest.raises(InvalidOptionError, match="draws"):
         res.bootstrap_ci()
 
 
 def test_does_not_mutate_input() -> None:
     df = _panel()
     before = df.copy()
-    _quiet(df, **SPEC, county="county", year="year", approach="baron_kenny", bootstrap=5, seed=0)
+    _quiet(df, **SPEC, county="county", year="year", approach="baron_kenny", draws=5, seed=0)
     pd.testing.assert_frame_equal(df, before)
 
 
@@ -261,7 +267,7 @@ def test_row_bootstrap_without_clusters() -> None:
         year="year",
         vcov="hc1",
         approach="baron_kenny",
-        bootstrap=30,
+        draws=30,
         seed=2,
     )
     assert res.info.bootstrap_unit == "row"

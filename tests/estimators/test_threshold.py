@@ -43,7 +43,7 @@ def test_critical_value_formula() -> None:
 def test_single_threshold_within_one_grid_step() -> None:
     df = threshold_panel(3, gammas=(0.4,), betas=(0.5, 1.5))
     res = panel_threshold(
-        df, "y ~ z", threshold="q", regime_dependent="x", bootstrap=0, grid=100, **KEYS
+        df, "y ~ z", threshold="q", regime_dependent="x", draws=0, grid=100, **KEYS
     )
     assert abs(res.thresholds[0] - 0.4) <= _grid_step(res.info.grid, 0.4)
     lo, hi = res.info.threshold_ci[0]
@@ -60,7 +60,7 @@ def test_regime_coefficients_equal_twfe(fe: str) -> None:
         threshold="q",
         regime_dependent="x",
         n_thresholds=2,
-        bootstrap=0,
+        draws=0,
         grid=60,
         **KEYS,
     )
@@ -79,7 +79,7 @@ def test_regime_coefficients_equal_twfe(fe: str) -> None:
 def test_ssr_curve_equals_loop() -> None:
     df = threshold_panel(7, n_units=40, n_years=6, gammas=(0.5,))
     res = panel_threshold(
-        df, "y ~ z", threshold="q", regime_dependent="x", bootstrap=0, grid=25, trim=0.05, **KEYS
+        df, "y ~ z", threshold="q", regime_dependent="x", draws=0, grid=25, trim=0.05, **KEYS
     )
     y, z, x, q, c = (df[k].to_numpy() for k in ("y", "z", "x", "q", "county"))
     s_hat = ssr_loop(y, z, x, q, c, res.thresholds)
@@ -135,7 +135,7 @@ def test_vectorised_bootstrap_equals_loop(k: int, fe: str) -> None:
         threshold="q",
         regime_dependent="x",
         n_thresholds=k,
-        bootstrap=12,
+        draws=12,
         grid=15,
         trim=0.1,
         seed=2026,
@@ -149,7 +149,7 @@ def test_vectorised_bootstrap_equals_loop(k: int, fe: str) -> None:
 
 def test_same_seed_same_numbers_on_executor() -> None:
     df = threshold_panel(13, n_units=60, n_years=6)
-    kw = dict(threshold="q", regime_dependent="x", bootstrap=120, grid=40, seed=5, **KEYS)
+    kw = dict(threshold="q", regime_dependent="x", draws=120, grid=40, seed=5, **KEYS)
     serial = panel_threshold(df, "y ~ z", **kw)  # type: ignore[arg-type]
     with ThreadPoolExecutor(2) as ex:
         parallel = panel_threshold(df, "y ~ z", executor=ex, **kw)  # type: ignore[arg-type]
@@ -165,7 +165,7 @@ def test_bootstrap_rejects_one_threshold_when_there_are_two() -> None:
         threshold="q",
         regime_dependent="x",
         n_thresholds=2,
-        bootstrap=99,
+        draws=99,
         grid=80,
         seed=1,
         **KEYS,
@@ -179,7 +179,7 @@ def test_bootstrap_rejects_one_threshold_when_there_are_two() -> None:
 def test_no_threshold_is_not_rejected_fast() -> None:
     df = threshold_panel(19, n_units=80, n_years=6, betas=(1.0, 1.0))
     res = panel_threshold(
-        df, "y ~ z", threshold="q", regime_dependent="x", bootstrap=99, grid=40, seed=3, **KEYS
+        df, "y ~ z", threshold="q", regime_dependent="x", draws=99, grid=40, seed=3, **KEYS
     )
     assert res.info.p_values[1] > 0.05
 
@@ -194,7 +194,7 @@ def test_no_threshold_rejection_rate_is_nominal() -> None:
             "y ~ z",
             threshold="q",
             regime_dependent="x",
-            bootstrap=99,
+            draws=99,
             grid=30,
             seed=seed,
             **KEYS,
@@ -211,7 +211,7 @@ def test_lr_interval_coverage_over_seeds() -> None:
     for seed in range(200):
         df = threshold_panel(2000 + seed, n_units=100, n_years=6, gammas=(0.5,), betas=(1.0, 1.6))
         res = panel_threshold(
-            df, "y ~ z", threshold="q", regime_dependent="x", bootstrap=0, grid=200, **KEYS
+            df, "y ~ z", threshold="q", regime_dependent="x", draws=0, grid=200, **KEYS
         )
         lo, hi = res.info.threshold_ci[0]
         covered.append(lo <= 0.5 <= hi)
@@ -225,7 +225,7 @@ def test_result_protocol_and_plot() -> None:
     df = threshold_panel(23, n_units=50, n_years=6)
     before = df.copy(deep=True)
     res = panel_threshold(
-        df, "y ~ z", threshold="q", regime_dependent="x", bootstrap=20, grid=30, seed=1, **KEYS
+        df, "y ~ z", threshold="q", regime_dependent="x", draws=20, grid=30, seed=1, **KEYS
     )
     pd.testing.assert_frame_equal(df, before)
     assert list(res.to_frame().columns) == list(ce.estimators.COLUMNS)
@@ -256,7 +256,7 @@ def test_triple_threshold_runs() -> None:
         threshold="q",
         regime_dependent="x",
         n_thresholds=3,
-        bootstrap=0,
+        draws=0,
         grid=60,
         trim=(0.05, 0.05, 0.05),
         **KEYS,

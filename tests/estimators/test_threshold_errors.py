@@ -29,7 +29,7 @@ def _fit(data: pd.DataFrame, formula: str = "y ~ z", **kw: object) -> ThresholdR
     opts: dict[str, object] = {
         "threshold": "q",
         "regime_dependent": "x",
-        "bootstrap": 0,
+        "draws": 0,
         "grid": 20,
     }
     opts.update(kw)
@@ -82,7 +82,7 @@ def test_missing_column_is_named(df: pd.DataFrame) -> None:
         ({"n_thresholds": 4}, "n_thresholds=4"),
         ({"trim": 0.6}, "trim=0.6"),
         ({"trim": (0.01, 0.01)}, "one per threshold"),
-        ({"bootstrap": -1}, "bootstrap=-1"),
+        ({"draws": -1}, "draws=-1"),
         ({"level": 95}, "level=95"),
         ({"regime_dependent": []}, "at least one"),
         ({"grid": 1}, "grid=1"),
@@ -104,8 +104,14 @@ def test_other_fixed_effects_rejected(df: pd.DataFrame) -> None:
 
 
 def test_needs_panel_keys(df: pd.DataFrame) -> None:
+    keyless = df.rename(columns={"county": "unit", "year": "t"})
     with pytest.raises(PanelStructureError, match="county= and year="):
-        panel_threshold(df, "y ~ z", threshold="q", regime_dependent="x", bootstrap=0)
+        panel_threshold(keyless, "y ~ z", threshold="q", regime_dependent="x", draws=0)
+
+
+def test_keys_named_county_and_year_are_used(df: pd.DataFrame) -> None:
+    res = panel_threshold(df, "y ~ z", threshold="q", regime_dependent="x", draws=0, grid=20)
+    assert res.info.n_counties == 40
 
 
 def test_explicit_grid_is_used(df: pd.DataFrame) -> None:

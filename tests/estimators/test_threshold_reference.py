@@ -59,7 +59,7 @@ def _fit(df: pd.DataFrame, k: int) -> ThresholdResult:
         n_thresholds=k,
         trim=0.01,
         grid=10**6,
-        bootstrap=0,
+        draws=0,
         county="id",
         year="year",
     )
