@@ -43,7 +43,7 @@ def test_regression_estimators_side_by_side() -> None:
     ]
     truth = s.att_gt.groupby("event_time", as_index=False)["att"].mean()
     assert "layer" in res.plot(truth=truth).to_dict()
-    ref = res.frame.query("event_time == -1 and estimator != 'BJS imputation'")
+    ref = res.frame.query("event_time == -1 and estimator != 'imputation_did (BJS)'")
     assert (ref["estimate"] == 0).all()  # the common reference period
     assert "Event studies compared" in res.summary().as_text()
 
