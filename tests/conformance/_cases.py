@@ -163,6 +163,35 @@ CASES: dict[str, Case] = {
 }  # fmt: skip
 
 
+def _registry_cases() -> dict[str, Case]:
+    """A case for every entry of ``countyeconomy.estimators.registry.ESTIMATORS`` without one.
+
+    A comparable event-study estimator therefore needs only its registry entry: it is fitted here
+    through the entry's own ``run`` on the balanced staggered panel, window ``(-2, 2)``.
+    """
+    try:
+        from countyeconomy.estimators.registry import ESTIMATORS, EventStudyDesign
+    except ImportError:  # the registry is not there yet
+        return {}
+    covered = {c.function for c in CASES.values()}
+
+    def through(entry: Any) -> Fit:
+        def fit(df: pd.DataFrame, y: str) -> Any:
+            data = ce.Panel.from_frame(balanced(staggered(df)), **KEYS)
+            return entry.fit(EventStudyDesign(data, y, "g", window=(-2, 2)))
+
+        return fit
+
+    return {
+        f"registry:{key}": Case(key, through(entry))
+        for key, entry in ESTIMATORS.items()
+        if key not in covered
+    }
+
+
+CASES |= _registry_cases()
+
+
 def public_functions() -> dict[str, Callable[..., Any]]:
     """Every callable in ``countyeconomy.__all__`` that is neither a class nor a module."""
     out = {}
