@@ -144,7 +144,8 @@ CASES: dict[str, Case] = {
         (None, Case("moderation", lambda df, y: ce.moderation(df, "x1", "x2", y, **KEYS))),
         (None, Case("heterogeneity", lambda df, y: ce.heterogeneity(
             (df.assign(half=(df["county"] % 2).map({0: "even", 1: "odd"})),
-             f"{y} ~ x1 | county + year"), "half", test="seemingly_unrelated", **KEYS))),
+             f"{y} ~ x1 | county + year"), "half", test="seemingly_unrelated", seed=SEED,
+            **KEYS))),
         (None, Case("psm_did", lambda df, y: ce.psm_did(
             staggered(df), y, "d", ["x1"], **KEYS), vcov=ce.HC1())),
         (None, Case("placebo_test", lambda df, y: ce.placebo_test(
@@ -155,9 +156,9 @@ CASES: dict[str, Case] = {
             bad=lambda df: ce.wild_bootstrap(_twfe(df, "y"), MISSING, draws=99,
                                              progress=False))),
         (None, Case("honest_did", lambda df, y: ce.honest_did(
-            _event_study(df, y), mbar=(0.0, 1.0)), kind="post", columns=False)),
+            _event_study(df, y), mbar=(0.0, 1.0), seed=SEED), kind="post", columns=False)),
         (None, Case("robustness_battery", lambda df, y: ce.robustness_battery(
-            _design(df, y), checks=["pretrends", "placebo"], draws=19, seed=SEED,
+            _design(df, y), checks=["pretrends", "placebo"], draws=99, seed=SEED,
             progress=False), kind="post")),
     ]
 }  # fmt: skip

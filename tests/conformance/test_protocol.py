@@ -137,6 +137,7 @@ class Reach:
 
 
 _ATOMS = (str, bytes, int, float, complex, bool, type(None), np.generic, range, type)
+_ALLOWED_FOREIGN = (np.random.SeedSequence,)  # a fit may record its own seed (never the caller's)
 
 
 def _walk(obj: Any, path: str, reach: Reach, seen: set[int], parent: Any = None) -> None:
@@ -171,7 +172,7 @@ def _walk(obj: Any, path: str, reach: Reach, seen: set[int], parent: Any = None)
     elif type(obj).__module__.split(".")[0] == "countyeconomy" and hasattr(obj, "__dict__"):
         for k, v in vars(obj).items():
             _walk(v, f"{path}.{k}", reach, seen)
-    elif not isinstance(obj, frozenset):
+    elif not isinstance(obj, frozenset | _ALLOWED_FOREIGN):
         reach.foreign.append(f"{path} ({type(obj).__module__}.{type(obj).__qualname__})")
 
 
@@ -203,6 +204,7 @@ def test_result_is_deeply_immutable(name: str) -> None:
     assert not reach.mutable, f"mutable containers (use tuples / FrozenDict): {reach.mutable}"
     assert not reach.callables, f"functions or executors held by the result: {reach.callables}"
     assert not reach.foreign, f"objects of other libraries held by the result: {reach.foreign}"
+    assert not any(o is SEED for _, o in reach.objects), "the result holds the caller's seed"
     writable = [p for p, a in reach.arrays if a.flags.writeable]
     assert not writable, f"writeable arrays: {writable}"
     for path, a in reach.arrays:
