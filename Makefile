@@ -1,5 +1,7 @@
 # Two entry points: `make demo` (runs the flagship analysis on embedded simulated data) and
-# `make test` (lint, types, tests, executed notebooks, docs). Both create .venv themselves.
+# `make test` (lint incl. the import-layering contracts, types, unit tests, doctests of every
+# module, executed notebooks, docs). `make test-slow` runs the long statistical checks
+# (coverage over seeds; see README). All targets create .venv themselves.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ COUNTYECONOMY_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
 export COUNTYECONOMY_DATA_DIR
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck unit docs bench clean
+.PHONY: demo test test-slow lint typecheck unit doctest docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +31,22 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check countyeconomy tests benchmarks
 	$(BIN)/ruff format --check countyeconomy tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict countyeconomy
 
 unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --nbmake notebooks tests
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules countyeconomy
+
+# the docstring examples of every module, on their own
+doctest: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --doctest-modules countyeconomy
+
+# long statistical checks (confidence-interval coverage over many seeds); not part of `make test`
+test-slow: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests
 
 docs: $(VENV)/.dev-installed
 	$(BIN)/mkdocs build --strict
