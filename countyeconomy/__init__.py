@@ -11,15 +11,15 @@ from countyeconomy.estimators import (
     compare_event_studies,
     did_multiplegt,
     event_study,
-    heterogeneity,
     imputation_did,
-    iv,
-    mechanism,
-    moderation,
     panel_threshold,
     sun_abraham,
-    twfe,
 )
+from countyeconomy.estimators.heterogeneity import heterogeneity
+from countyeconomy.estimators.iv import iv
+from countyeconomy.estimators.mechanism import mechanism
+from countyeconomy.estimators.moderation import moderation
+from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
     HC1,
     IID,

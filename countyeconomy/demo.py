@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from countyeconomy.datasets import simulate_county_panel
-from countyeconomy.estimators import twfe
+from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import Cluster
 from countyeconomy.report import Section, coefplot, table, trend_chart, write_html_page
 

@@ -52,6 +52,7 @@ __all__ = [
     "Summary",
     "format_p_value",
     "freeze",
+    "same",
 ]
 
 COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high")
@@ -131,6 +132,61 @@ def freeze(value: Any) -> Any:
     return value
 
 
+def _lock(value: Any) -> Any:
+    """Make an unpickled value read-only again (arrays lose their write lock in a pickle)."""
+    if isinstance(value, np.ndarray):
+        if value.flags.writeable:
+            if value.base is None:
+                value.flags.writeable = False
+                return value
+            return freeze(value)
+        return value
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        return freeze(value)
+    if isinstance(value, list):
+        return freeze(value)
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Structural equality: arrays and frames by value (NaN equal to NaN), mappings, sequences
+    and dataclasses field by field. ``==`` on every result uses it, so a pickled and restored
+    result equals the original.
+
+    >>> same(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+    True
+    """
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.dtype.kind in "fc":
+            return bool(np.array_equal(a, b, equal_nan=True))
+        return bool(np.array_equal(a, b))
+    if isinstance(a, pd.DataFrame | pd.Series | pd.Index):
+        return bool(a.equals(b))
+    if isinstance(a, np.random.SeedSequence):
+        return bool(
+            a.entropy == b.entropy
+            and a.spawn_key == b.spawn_key
+            and a.pool_size == b.pool_size
+            and a.n_children_spawned == b.n_children_spawned
+        )
+    if isinstance(a, Mapping):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return all(
+            same(object.__getattribute__(a, f.name), object.__getattribute__(b, f.name))
+            for f in dataclasses.fields(a)
+        )
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
 class FrozenResult:
     """Base of every result: deep immutability, pickling and the protocol's rendering defaults.
 
@@ -139,9 +195,25 @@ class FrozenResult:
     copies. Subclasses that need their own ``__post_init__`` call ``super().__post_init__()``.
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # keep structural equality: @dataclass only adds __eq__/__hash__ when the class lacks them
+        if "__eq__" not in cls.__dict__:
+            cls.__eq__ = FrozenResult.__eq__  # type: ignore[method-assign]
+            cls.__hash__ = None  # type: ignore[assignment]
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             object.__setattr__(self, f.name, freeze(object.__getattribute__(self, f.name)))
+
+    def __eq__(self, other: object) -> bool:
+        return same(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, _lock(v))
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
@@ -223,7 +295,7 @@ class FitInfo(FrozenResult):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
-            object.__setattr__(self, k, v)
+            object.__setattr__(self, k, _lock(v))
 
     @property
     def formula(self) -> str:
@@ -246,7 +318,7 @@ class FitInfo(FrozenResult):
         return f"FitInfo({', '.join(parts)})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CoefTable:
     """Estimates, covariance and the reference distribution for tests.
 
@@ -258,6 +330,15 @@ class CoefTable:
     estimates: FloatArray
     vcov: FloatArray
     df_t: int | None
+
+    def __eq__(self, other: object) -> bool:
+        return same(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, _lock(v))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(self.names))

@@ -1,74 +1,90 @@
-"""Estimators: one per module, each returning a frozen result with the common protocol."""
+"""Estimators: one per module, each returning a frozen result with the common protocol.
 
-from countyeconomy.estimators._coefs import COLUMNS, CoefTable, Summary
+Functions named like one of this package's modules (``twfe``, ``iv``, ``mechanism``,
+``moderation``, ``heterogeneity``) are exported from :mod:`countyeconomy` only, so that
+``countyeconomy.estimators.twfe`` is the module. ``registry`` lists the estimators that
+comparisons and the robustness battery run.
+"""
+
+from countyeconomy.estimators._design import ModelData, ModelMatrices
 from countyeconomy.estimators._formula import ParsedFormula, parse_formula
-from countyeconomy.estimators._linear import FitInfo, LinearResultBase
-from countyeconomy.estimators.heterogeneity import HeterogeneityResult, heterogeneity
-from countyeconomy.estimators.iv import FirstStage, IVResult, iv
-from countyeconomy.estimators.mechanism import (
-    MechanismResult,
-    MediationWarning,
-    SobelTest,
-    mechanism,
+from countyeconomy.estimators._linear import (
+    FewClustersWarning,
+    LinearModel,
+    LinearResultBase,
+    ScaleWarning,
 )
-from countyeconomy.estimators.moderation import ModerationResult, moderation
+from countyeconomy.estimators.heterogeneity import HeterogeneityResult
+from countyeconomy.estimators.iv import FirstStage, IVResult
+from countyeconomy.estimators.mechanism import MechanismResult, MediationWarning, SobelTest
+from countyeconomy.estimators.moderation import ModerationResult
 from countyeconomy.estimators.staggered import (
     AggregateResult,
+    ATTgtModel,
     ATTgtResult,
     BaconResult,
     ComparisonResult,
     DCDHResult,
+    EstimatorSkippedWarning,
     EventStudyResult,
     ImputationResult,
+    SmallCohortWarning,
     SunAbrahamResult,
+    WaldTest,
+    WaldTestWarning,
     bacon_decomposition,
     compare_event_studies,
     did_multiplegt,
-    event_study,
     imputation_did,
-    sun_abraham,
 )
 from countyeconomy.estimators.staggered.att_gt import att_gt
-from countyeconomy.estimators.threshold import ThresholdInfo, ThresholdResult, panel_threshold
-from countyeconomy.estimators.twfe import TWFEResult, twfe
+from countyeconomy.estimators.staggered.event_study import event_study
+from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
+from countyeconomy.estimators.threshold import ThresholdResult, panel_threshold
+from countyeconomy.estimators.twfe import TWFEResult
+from countyeconomy.results import COLUMNS, CoefTable, FitInfo, Summary
 
 __all__ = [
     "COLUMNS",
+    "ATTgtModel",
     "ATTgtResult",
     "AggregateResult",
     "BaconResult",
     "CoefTable",
     "ComparisonResult",
     "DCDHResult",
+    "EstimatorSkippedWarning",
     "EventStudyResult",
+    "FewClustersWarning",
     "FirstStage",
     "FitInfo",
     "HeterogeneityResult",
     "IVResult",
     "ImputationResult",
+    "LinearModel",
     "LinearResultBase",
     "MechanismResult",
     "MediationWarning",
+    "ModelData",
+    "ModelMatrices",
     "ModerationResult",
     "ParsedFormula",
+    "ScaleWarning",
+    "SmallCohortWarning",
     "SobelTest",
     "Summary",
     "SunAbrahamResult",
     "TWFEResult",
-    "ThresholdInfo",
     "ThresholdResult",
+    "WaldTest",
+    "WaldTestWarning",
     "att_gt",
     "bacon_decomposition",
     "compare_event_studies",
     "did_multiplegt",
     "event_study",
-    "heterogeneity",
     "imputation_did",
-    "iv",
-    "mechanism",
-    "moderation",
     "panel_threshold",
     "parse_formula",
     "sun_abraham",
-    "twfe",
 ]

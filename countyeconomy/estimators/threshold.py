@@ -39,9 +39,8 @@ from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import Panel
 from countyeconomy.results import FitInfo
 
-__all__ = ["ThresholdInfo", "ThresholdResult", "panel_threshold"]
+__all__ = ["ThresholdResult", "panel_threshold"]
 
-ThresholdInfo = FitInfo
 """Retired: a threshold fit's ``info`` is a :class:`countyeconomy.FitInfo` (kept importable until
 ``countyeconomy.estimators`` stops exporting the name)."""
 

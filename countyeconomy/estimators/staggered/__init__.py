@@ -1,4 +1,9 @@
-"""Heterogeneity-robust estimators for staggered adoption, the TWFE event study, and diagnostics."""
+"""Heterogeneity-robust estimators for staggered adoption, the TWFE event study, and diagnostics.
+
+Functions whose name is also a submodule's (``att_gt``, ``event_study``, ``sun_abraham``) are
+exported from :mod:`countyeconomy` and :mod:`countyeconomy.estimators`, not from here, so that
+``countyeconomy.estimators.staggered.att_gt`` is the module.
+"""
 
 from countyeconomy.estimators.staggered._common import SmallCohortWarning
 from countyeconomy.estimators.staggered._wald import WaldTest, WaldTestWarning
@@ -10,9 +15,9 @@ from countyeconomy.estimators.staggered.compare import (
     compare_event_studies,
 )
 from countyeconomy.estimators.staggered.dcdh import DCDHResult, did_multiplegt
-from countyeconomy.estimators.staggered.event_study import EventStudyResult, event_study
+from countyeconomy.estimators.staggered.event_study import EventStudyResult
 from countyeconomy.estimators.staggered.imputation import ImputationResult, imputation_did
-from countyeconomy.estimators.staggered.sun_abraham import SunAbrahamResult, sun_abraham
+from countyeconomy.estimators.staggered.sun_abraham import SunAbrahamResult
 
 __all__ = [
     "ATTgtModel",
@@ -31,7 +36,5 @@ __all__ = [
     "bacon_decomposition",
     "compare_event_studies",
     "did_multiplegt",
-    "event_study",
     "imputation_did",
-    "sun_abraham",
 ]

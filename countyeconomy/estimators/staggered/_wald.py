@@ -10,12 +10,10 @@ a :class:`WaldTestWarning` naming the cause) when nothing testable is left.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +21,7 @@ from scipy import stats
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import CountyEconomyWarning
-from countyeconomy.results import FrozenResult, Summary, format_p_value
+from countyeconomy.results import FrozenResult, Summary, format_p_value, same
 
 __all__ = ["RANK_RTOL", "StructuralEq", "WaldTest", "WaldTestWarning", "same", "wald_test"]
 
@@ -34,33 +32,6 @@ matrix below ``RANK_RTOL`` times the largest are treated as zero."""
 
 class WaldTestWarning(CountyEconomyWarning):
     """A Wald test was computed on fewer degrees of freedom than coefficients, or declined."""
-
-
-def same(a: Any, b: Any) -> bool:
-    """Structural equality: arrays and frames by value (NaN equal to NaN), containers and
-    dataclasses field by field."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        if a.dtype.kind in "fc":
-            return bool(np.array_equal(a, b, equal_nan=True))
-        return bool(np.array_equal(a, b))
-    if isinstance(a, pd.DataFrame | pd.Series | pd.Index):
-        return bool(a.equals(b))
-    if isinstance(a, Mapping):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if dataclasses.is_dataclass(a) and not isinstance(a, type):
-        return all(
-            same(object.__getattribute__(a, f.name), object.__getattribute__(b, f.name))
-            for f in dataclasses.fields(a)
-        )
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
 
 
 class StructuralEq:
