@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from countyeconomy.datasets._areacodes import FIRST_YEAR, LAST_YEAR
+from countyeconomy.registry._areacodes import FIRST_YEAR, LAST_YEAR
 from countyeconomy.errors import RegistryError
 
 __all__ = ["check_code", "check_year", "normalise_code"]

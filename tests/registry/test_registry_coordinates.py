@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from countyeconomy.datasets._county_list import read_cpca_table
+from countyeconomy.registry import read_cpca_table
 from countyeconomy.registry import Registry, UnmatchedCodesWarning
 
 
