@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import PanelStructureError
+from countyeconomy.panel._validate import numeric_column
 
 if TYPE_CHECKING:
     from countyeconomy.panel._panel import Panel
@@ -25,9 +26,9 @@ def deflate_series(
 ) -> pd.Series:
     """See :meth:`Panel.deflate`."""
     frame = panel.frame
-    nominal = panel.column(name).astype(float)
+    nominal = numeric_column(frame, name)
     if isinstance(price_index, str):
-        p = panel.column(price_index).astype(float)
+        p = numeric_column(frame, price_index)
         base = (
             p.where(frame[panel.year] == base_year)
             .groupby(frame[panel.county], sort=False)

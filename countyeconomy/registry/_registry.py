@@ -182,7 +182,7 @@ class Registry:
         >>> reg.match(["330112", 999999], 2020)[["code", "in_use", "name"]]  # doctest: +SKIP
              code  in_use  name
         0  330112    True   临安区
-        1  999999   False   None
+        1  999999   False   NaN
         """
         y = check_year(year)
         text = code_strings(pd.Series(codes).reset_index(drop=True))
@@ -195,7 +195,8 @@ class Registry:
         out = pd.DataFrame({"code": text.to_numpy(), "found": found, "in_use": found & ~off})
         for col in ("name", "province", "prefecture", "level"):
             values = recs[col].to_numpy(dtype=object)[np.where(found, rid, 0)]
-            out[col] = np.where(found, values, None)
+            values[~found] = None
+            out[col] = values
         return out
 
     # ------------------------------------------------------------------ change history
