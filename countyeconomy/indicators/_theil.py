@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from countyeconomy._typing import TheilKind, check_option
-from countyeconomy.errors import DimensionError
+from countyeconomy.errors import DimensionError, WeightsError
 from countyeconomy.indicators._common import (
     ArrayInput,
     ZeroPolicy,
@@ -25,6 +25,7 @@ from countyeconomy.indicators._inequality_kernels import (
     xlog,
     xwhere,
 )
+from countyeconomy.indicators._undefined import announce_undefined
 
 __all__ = [
     "NestedTheilDecomposition",
@@ -91,7 +92,15 @@ def theil(
 
     Returns
     -------
-    DataArray (or pandas Series) with ``dim`` removed; lazy on dask input.
+    DataArray (or pandas Series) with ``dim`` removed; lazy on dask input. A slice whose
+    weights sum to zero is undefined (0/0): NaN, counted and named in an
+    :class:`~countyeconomy.errors.UndefinedValueWarning` (per chunk, when computed, for dask
+    input).
+
+    Raises
+    ------
+    WeightsError
+        Weights are negative, infinite or missing, or (numpy input) sum to zero in every slice.
 
     Examples
     --------
@@ -112,6 +121,13 @@ def theil(
     y, w, from_pandas, complete = prepare(values, weights, dim, zero_policy, skipna=skipna)
     out = _theil_terms(y, w, dim, kind).where(complete).rename(f"theil_{kind}")
     out.attrs.update(kind=kind, weighted=weights is not None)
+    out = announce_undefined(
+        out,
+        (w.sum(dim, skipna=False) == 0) & complete,
+        subject="theil",
+        reason=f"population weights (of the units not left out) sum to zero across {dim!r}",
+        all_error=WeightsError if weights is not None else None,
+    )
     return restore(out, from_pandas)
 
 
