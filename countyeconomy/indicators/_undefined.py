@@ -32,7 +32,8 @@ def first_labels(mask: xr.DataArray, limit: int = 3) -> list[str]:
     for pos in np.argwhere(values)[:limit]:
         parts = []
         for dim, i in zip(mask.dims, pos, strict=True):
-            label = mask[dim].values[int(i)].item() if dim in mask.coords else int(i)
+            label = mask[dim].values[int(i)] if dim in mask.coords else int(i)
+            label = label.item() if isinstance(label, np.generic) else label
             parts.append(f"{dim}={label!r}")
         out.append(", ".join(parts))
     return out
