@@ -324,7 +324,7 @@ class Panel:
         col = self.column(cohort)
         out = event_time_from_cohort(self.frame[self.year], col)
         years = self.frame[self.year].to_numpy(dtype=np.int64)
-        warn_year_gaps(years, cohort_values(col, cohort), stacklevel=3)
+        warn_year_gaps(years, cohort_values(col, cohort), 3)
         return out
 
     # ------------------------------------------------------------------ prices

@@ -56,7 +56,7 @@ def _treatment_values(treatment: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=np.int8)
 
 
-def cohort_values(col: pd.Series, name: str) -> np.ndarray:
+def cohort_values(col: pd.Series, name: str, /) -> np.ndarray:
     """Cohorts as int64, or :class:`TreatmentTimingError` naming the values that are not years.
 
     Missing values, text, fractional years (``2013.5``) and negative numbers are errors; the
@@ -149,7 +149,7 @@ def cohort_by_row(panel: Panel, cohort: str, treatment: str | None = None) -> np
     if treatment is not None:
         check_cohort_treatment(panel, cohort, treatment)
     _warn_small_cohorts(g, county)
-    warn_year_gaps(panel.frame[panel.year].to_numpy(dtype=np.int64), g, stacklevel=4)
+    warn_year_gaps(panel.frame[panel.year].to_numpy(dtype=np.int64), g, 4)
     return g
 
 
@@ -165,7 +165,7 @@ def _check_constant(g: np.ndarray, county: np.ndarray, cohort: str) -> None:
 
 
 def warn_year_gaps(
-    years: np.ndarray, cohorts: np.ndarray | None = None, stacklevel: int = 2
+    years: np.ndarray, cohorts: np.ndarray | None = None, stacklevel: int = 2, /
 ) -> None:
     """Warn with :class:`~countyeconomy.errors.YearGapWarning` about calendar years no county has.
 

@@ -74,6 +74,8 @@ def coerce_year(year: pd.Series, name: str) -> pd.Series:
                 "such as 2015."
             )
         return year.astype(np.int64)
+    if year.dtype == object and bool(year.map(_kind).eq("int").all()):
+        return year.map(int).astype(np.int64)  # Python or numpy integers held as objects
     raise PanelStructureError(
         f"year column {name!r} has dtype {year.dtype}; years must be integers such as 2015. "
         f"Convert it first, for example df[{name!r}] = df[{name!r}].astype(int) or "
@@ -96,7 +98,7 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-def normalise_codes(codes: pd.Series, name: str) -> pd.Series:
+def normalise_codes(codes: pd.Series, name: str, /) -> pd.Series:
     """County codes of one type: integers and integer-like strings of one code become one code.
 
     A column holding both ``100000`` and ``"100000"`` is converted to int64 (``100000``), and the
@@ -142,7 +144,7 @@ def normalise_codes(codes: pd.Series, name: str) -> pd.Series:
     )
 
 
-def numeric_column(data: pd.DataFrame | Panel, name: Hashable) -> pd.Series:
+def numeric_column(data: pd.DataFrame | Panel, name: Hashable, /) -> pd.Series:
     """Column ``name`` as float64, or :class:`NonNumericError` naming the cells that are not numbers.
 
     Numbers, booleans and missing values (``None``, ``NaN``, ``pd.NA``) pass; text that parses as
@@ -184,7 +186,7 @@ def numeric_column(data: pd.DataFrame | Panel, name: Hashable) -> pd.Series:
     return out
 
 
-def check_numeric(data: pd.DataFrame | Panel, columns: Iterable[Hashable]) -> None:
+def check_numeric(data: pd.DataFrame | Panel, columns: Iterable[Hashable], /) -> None:
     """Raise :class:`NonNumericError` for the first of ``columns`` holding non-numeric cells.
 
     See :func:`numeric_column`; missing values are allowed (estimators count and drop them).

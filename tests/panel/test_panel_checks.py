@@ -110,3 +110,11 @@ def test_from_xarray_of_a_dataframe_is_a_type_error() -> None:
         ce.Panel.from_xarray(xr.DataArray([1.0], dims="county"))  # type: ignore[arg-type]
     with pytest.raises(InputTypeError, match=r"from_frame\(df=...\).*Dataset.*from_xarray"):
         ce.Panel.from_frame(xr.Dataset(), county="county", year="year")  # type: ignore[arg-type]
+
+
+def test_year_column_of_integer_objects_is_accepted_and_text_years_are_not() -> None:
+    df = pd.DataFrame({"code": ["a", "a"], "yr": pd.Series([2010, 2011], dtype=object)})
+    assert ce.Panel.from_frame(df, county="code", year="yr").years.tolist() == [2010, 2011]
+    df = pd.DataFrame({"code": ["a", "a"], "yr": pd.Series([2010, "2011"], dtype=object)})
+    with pytest.raises(PanelStructureError, match=r"astype\(int\)"):
+        ce.Panel.from_frame(df, county="code", year="yr")
