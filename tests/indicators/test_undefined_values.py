@@ -140,3 +140,14 @@ def test_pandas_input_warns_too() -> None:
     with pytest.warns(UndefinedValueWarning, match="hhi"):
         out = hhi(frame)
     assert isinstance(out, pd.Series) and np.isnan(out["B"])
+
+
+def test_theil_decomposition_names_a_group_without_population() -> None:
+    from countyeconomy.indicators import theil_decomposition
+
+    y = xr.DataArray([1.0, 2.0, 3.0, 4.0], dims="county")
+    g = xr.DataArray(["a", "a", "b", "b"], dims="county")
+    w = xr.DataArray([1.0, 2.0, 0.0, 0.0], dims="county")
+    with pytest.warns(UndefinedValueWarning, match=r"group_theil .* 1 of 2 group cell.*'b'"):
+        d = theil_decomposition(y, g, weights=w)
+    assert np.isnan(d.group_theil.values[1]) and np.isfinite(float(d.between))
