@@ -44,7 +44,8 @@ def deflate_series(
         p_t = p.to_numpy()
         p_base = base.to_numpy()
     else:
-        series = pd.Series(price_index, dtype=float)
+        raw = pd.Series(price_index)
+        series = numeric_column(pd.DataFrame({"price_index": raw}), "price_index")
         if base_year not in series.index:
             raise PanelStructureError(
                 f"price index has no value for base year {base_year}; it covers years "

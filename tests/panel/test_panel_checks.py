@@ -118,3 +118,12 @@ def test_year_column_of_integer_objects_is_accepted_and_text_years_are_not() -> 
     df = pd.DataFrame({"code": ["a", "a"], "yr": pd.Series([2010, "2011"], dtype=object)})
     with pytest.raises(PanelStructureError, match=r"astype\(int\)"):
         ce.Panel.from_frame(df, county="code", year="yr")
+
+
+def test_deflate_mapping_with_text_is_named() -> None:
+    df = pd.DataFrame({"code": ["a", "a"], "yr": [2010, 2011], "y": [1.0, 2.0]})
+    p = ce.Panel.from_frame(df, county="code", year="yr")
+    with pytest.raises(NonNumericError, match=r"'price_index'.*'1,05'"):
+        p.deflate("y", {2010: 1.0, 2011: "1,05"}, base_year=2010)
+    real = p.deflate("y", {2010: 1.0, 2011: 2.0}, base_year=2010)
+    assert real.tolist() == [1.0, 1.0]
