@@ -13,12 +13,17 @@ __all__ = [
     "DimensionError",
     "FormulaError",
     "IdentificationError",
+    "InputTypeError",
     "InvalidOptionError",
+    "MixedCodeTypesWarning",
+    "NonNumericError",
     "PanelStructureError",
     "RegistryError",
     "RowsDroppedWarning",
     "TreatmentTimingError",
+    "UndefinedValueWarning",
     "WeightsError",
+    "YearGapWarning",
 ]
 
 
@@ -62,9 +67,32 @@ class RegistryError(CountyEconomyError, ValueError):
     """A county code or name cannot be resolved in the code registry."""
 
 
+class NonNumericError(CountyEconomyError, ValueError):
+    """A numeric column holds text that is not a number (``"n/a"``, ``"1,234.5"``).
+
+    The message names the column, the first offending values and rows, and the fix.
+    """
+
+
+class InputTypeError(CountyEconomyError, TypeError):
+    """An argument is of the wrong type (a DataFrame where a Dataset or a result is expected)."""
+
+
 class CountyEconomyWarning(UserWarning):
     """Base class of countyeconomy warnings."""
 
 
 class RowsDroppedWarning(CountyEconomyWarning):
     """Rows were dropped (missing values, singletons, unmatched codes); the count is in the message."""
+
+
+class MixedCodeTypesWarning(CountyEconomyWarning):
+    """A county code is spelled two ways (``100000`` and ``"100000"``); they were made one code."""
+
+
+class YearGapWarning(CountyEconomyWarning):
+    """A calendar year is missing for every county; base periods after it span two years."""
+
+
+class UndefinedValueWarning(CountyEconomyWarning):
+    """An indicator is undefined (0/0) in some cells; the count and examples are in the message."""

@@ -1,8 +1,13 @@
-"""Loaders for real public data, and the county-panel simulators."""
+"""Loaders for real public data, and the county-panel simulators.
 
+The pinned-download helpers (:class:`DataFile`, :func:`data_path`, :func:`sha256_of`,
+:data:`DATA_DIR_ENV`) live in :mod:`countyeconomy._fetch`, below both this package and
+:mod:`countyeconomy.registry`, and are re-exported here.
+"""
+
+from countyeconomy._fetch import DATA_DIR_ENV, DataFile, data_path, sha256_of
 from countyeconomy.datasets._census import load_china_census
 from countyeconomy.datasets._county_list import county_list
-from countyeconomy.datasets._fetch import DATA_DIR_ENV, DataFile, data_path
 from countyeconomy.datasets._mpdta import MPDTA, load_mpdta
 from countyeconomy.datasets._simulate import SimulatedPanel, simulate_staggered_panel
 from countyeconomy.datasets._simulate_county import (
@@ -24,6 +29,7 @@ __all__ = [
     "data_path",
     "load_china_census",
     "load_mpdta",
+    "sha256_of",
     "simulate_county_panel",
     "simulate_staggered_panel",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from countyeconomy.datasets._fetch import DataFile, data_path
+from countyeconomy._fetch import DataFile, data_path
 from countyeconomy.errors import InvalidOptionError
 
 __all__ = ["CENSUS_FILES", "SECTORS", "load_china_census"]
@@ -119,21 +119,16 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _names(frame: pd.DataFrame, year: int) -> tuple[list[str], list[str], list[str], np.ndarray]:
     """Name, province, prefecture and registry match of each county code."""
     from countyeconomy.registry import Registry
-    from countyeconomy.registry._resolve import resolve
 
-    reg = Registry.load()
-    codes = frame["code"]
-    pairs = resolve(reg.tables, codes, np.full(len(codes), year, dtype=np.int64))
-    rid = pairs.set_index("code").loc[codes, ["rid", "off_year"]]
-    matched = ((rid["rid"] >= 0) & ~rid["off_year"]).to_numpy()
-    recs = reg.tables.records
+    found = Registry.load().match(frame["code"], year)
+    matched = found["in_use"].to_numpy(dtype=bool)
     fallback = frame["区县"] if "区县" in frame else frame["地区"]
     name, province, prefecture = [], [], []
-    for i, r in enumerate(rid["rid"].to_numpy()):
-        if r >= 0:
-            name.append(str(recs.at[r, "name"]))
-            province.append(str(recs.at[r, "province"]))
-            prefecture.append(str(recs.at[r, "prefecture"]))
+    for i, hit in enumerate(found["found"].to_numpy(dtype=bool)):
+        if hit:
+            name.append(str(found["name"].iat[i]))
+            province.append(str(found["province"].iat[i]))
+            prefecture.append(str(found["prefecture"].iat[i]))
         else:
             name.append(str(fallback.iat[i]))
             province.append(str(frame["省"].iat[i]) if "省" in frame else "")

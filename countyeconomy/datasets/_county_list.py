@@ -9,46 +9,15 @@ from the installed distribution without importing ``cpca`` itself.
 
 from __future__ import annotations
 
-import functools
-from importlib import metadata
-
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from countyeconomy.errors import DataNotFoundError
+from countyeconomy.registry import read_cpca_table
 
-__all__ = ["CPCA_SOURCE", "county_list", "neighbour_pairs", "read_cpca_table"]
+__all__ = ["county_list", "neighbour_pairs"]
 
-CPCA_SOURCE = "cpca 0.5.5 (PyPI, MIT), cpca/resources/adcodes.csv; county list of about 2016"
-_PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _EARTH_KM = 6371.0088
-
-
-@functools.lru_cache(maxsize=1)
-def read_cpca_table() -> pd.DataFrame:
-    """Every unit of the bundled table: ``code`` (six digits), ``name``, ``lon``, ``lat``.
-
-    Placeholder rows (``市辖区``, ``县``, ``省直辖县级行政区划``) are left out. Do not modify the
-    returned (cached) frame; copy it.
-    """
-    try:
-        dist = metadata.distribution("cpca")
-    except metadata.PackageNotFoundError as exc:
-        raise DataNotFoundError(
-            "the county list and coordinates need the 'cpca' package: pip install cpca==0.5.5"
-        ) from exc
-    raw = pd.read_csv(str(dist.locate_file("cpca/resources/adcodes.csv")), dtype={"adcode": str})
-    table = pd.DataFrame(
-        {
-            "code": raw["adcode"].str.slice(0, 6),
-            "name": raw["name"].astype(str),
-            "lon": raw["longitude"].astype("float64"),
-            "lat": raw["latitude"].astype("float64"),
-        }
-    )
-    table = table[~table["name"].isin(_PLACEHOLDERS)]
-    return table.drop_duplicates("code").sort_values("code").reset_index(drop=True)
 
 
 def county_list() -> pd.DataFrame:
@@ -61,7 +30,7 @@ def county_list() -> pd.DataFrame:
 
     Examples
     --------
-    >>> from countyeconomy.datasets._county_list import county_list
+    >>> from countyeconomy.datasets import county_list
     >>> counties = county_list()
     >>> len(counties) > 2800, counties["province_code"].nunique()
     (True, 31)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from countyeconomy.datasets._fetch import DataFile, data_path
+from countyeconomy._fetch import DataFile, data_path
 from countyeconomy.panel import Panel
 
 __all__ = ["MPDTA", "load_mpdta"]

@@ -2,6 +2,11 @@
 
 pandas input is accepted and returned as pandas. Every function evaluates lazily on dask-backed
 arrays. See the methods pages of the docs for formulas and variants.
+
+Cells where an indicator is undefined (0/0: a zero total, identical alternatives, an empty class)
+are NaN and never silently so: they are counted and named in a
+:class:`~countyeconomy.errors.UndefinedValueWarning`. On dask-backed input nothing is computed to
+count them; each chunk warns with its own count when the result is computed.
 """
 
 from countyeconomy.indicators._common import ValueCheckError, ZeroPolicy

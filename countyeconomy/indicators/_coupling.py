@@ -24,6 +24,7 @@ from countyeconomy.indicators._common import (
     require_dims,
     restore,
 )
+from countyeconomy.indicators._undefined import announce_undefined
 
 __all__ = [
     "COUPLING_LEVELS",
@@ -168,7 +169,8 @@ def coupling_coordination(
               \Big(\prod_i \frac{U_i}{\max_i U_i}\Big)^{\frac{1}{n-1}}}
 
     D's class follows the 10-band scale of :data:`COUPLING_LEVELS` ((0, 0.1] extreme imbalance ...
-    (0.9, 1] quality coordination). C is NaN where every U is 0.
+    (0.9, 1] quality coordination). C is NaN where every U is 0 (0/0); those cells are counted
+    and named in an :class:`~countyeconomy.errors.UndefinedValueWarning`.
 
     Parameters
     ----------
@@ -211,6 +213,12 @@ def coupling_coordination(
     else:
         mean = u.mean("_subsystem")
         c = _root_of_product(u, n) / mean.where(mean != 0)
+    c = announce_undefined(
+        c,
+        c.isnull(),
+        subject="coupling_coordination coupling C",
+        reason="every subsystem score U is 0",
+    )
     t = (alpha * u).sum("_subsystem")
     d = (c * t) ** 0.5
     kwargs: dict[str, Any] = {"dask": "parallelized"}

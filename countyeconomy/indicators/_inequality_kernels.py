@@ -31,8 +31,10 @@ __all__ = [
     "make_groups",
     "over_core",
     "prepare",
+    "theil_terms",
     "tidy_frame",
     "weighted_gini_kernel",
+    "xlogx_ratio",
 ]
 
 
@@ -240,3 +242,17 @@ def xsqrt(x: xr.DataArray) -> xr.DataArray:
 def xwhere(cond: xr.DataArray, a: Any, b: Any) -> xr.DataArray:
     """``xr.where`` with a typed result."""
     return cast(xr.DataArray, xr.where(cond, a, b))  # type: ignore[no-untyped-call]
+
+
+def xlogx_ratio(a: xr.DataArray, b: xr.DataArray) -> xr.DataArray:
+    """``a * ln(a / b)`` with the limit 0 at ``a = 0`` (zero incomes under zero_policy='allow')."""
+    return xwhere(a == 0, 0.0, a * xlog(a / b))
+
+
+def theil_terms(y: xr.DataArray, w: xr.DataArray, dim: str, kind: str) -> xr.DataArray:
+    """Theil-T or Theil-L of ``y`` with weights ``w`` across ``dim`` (0/0 where weights sum to 0)."""
+    total_w = w.sum(dim, skipna=False)
+    mu = (w * y).sum(dim, skipna=False) / total_w
+    if kind == "T":
+        return xlogx_ratio(w * y, w * mu).sum(dim, skipna=False) / (mu * total_w)
+    return (w * xlog(mu / y)).sum(dim, skipna=False) / total_w

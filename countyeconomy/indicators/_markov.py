@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,9 +11,10 @@ import pandas as pd
 import xarray as xr
 
 from countyeconomy._typing import FloatArray, check_option
-from countyeconomy.errors import InvalidOptionError
-from countyeconomy.indicators._common import ArrayInput, ZeroPolicy, require_dims
+from countyeconomy.errors import InvalidOptionError, UndefinedValueWarning
+from countyeconomy.indicators._common import ArrayInput, ValueCheckError, ZeroPolicy, require_dims
 from countyeconomy.indicators._inequality_kernels import prepare
+from countyeconomy.indicators._undefined import announce_undefined
 
 __all__ = ["ClassScope", "MarkovTransition", "markov_transition"]
 
@@ -36,6 +38,13 @@ class MarkovTransition:
     def steady_state(self) -> pd.Series:
         """Ergodic distribution: the left eigenvector of P for eigenvalue 1, normalised to sum 1."""
         p = np.asarray(self.probabilities.values, dtype=float)
+        empty = np.isnan(p).any(axis=1)
+        if empty.any():
+            raise ValueCheckError(
+                f"the steady state is undefined: class(es) {np.flatnonzero(empty).tolist()} have "
+                "no transitions out (their rows of probabilities are 0/0 or missing). Use fewer "
+                "classes (k=) or more counties."
+            )
         vals, vecs = np.linalg.eig(p.T)
         v = np.real(vecs[:, int(np.argmin(np.abs(vals - 1.0)))])
         return pd.Series(v / v.sum(), index=pd.RangeIndex(self.k, name="class"), name="steady")
@@ -77,7 +86,11 @@ def markov_transition(
     Cut-offs are linear-interpolated quantiles (``numpy.quantile``); a value equal to a cut-off
     belongs to the lower class (as ``mapclassify.Quantiles``). Tied cut-offs are not collapsed.
     A missing value makes the matrix NaN unless ``skipna=True``, which skips the pairs that
-    involve it (and leaves it out of the quantiles).
+    involve it (and leaves it out of the quantiles). A class no unit starts a transition in has
+    an undefined (0/0, NaN) row of probabilities, counted and named in an
+    :class:`~countyeconomy.errors.UndefinedValueWarning`; ``k`` larger than the number of units
+    per period (per panel for pooled classes) is announced before anything is computed, since
+    some classes must then be empty.
 
     Examples
     --------
@@ -97,6 +110,7 @@ def markov_transition(
     y, w, _, complete = prepare(values, None, dim, zero_policy, skipna=skipna)
     require_dims(y, [time_dim], name="values")
     y = y.where(w > 0)
+    _warn_too_many_classes(y, k, dim, time_dim, scope)
     q = np.arange(1, k) / k
     core = [dim] if scope == "per_year" else [dim, time_dim]
     cuts = xr.apply_ufunc(
@@ -119,11 +133,31 @@ def markov_transition(
     counts = xr.dot(one_from.astype(float), one_to.astype(float), dim=[dim, time_dim])
     counts = counts.where(complete.all(time_dim))
     rows = counts.sum("to_class")
-    probs = counts / rows.where(rows > 0)
+    probs = announce_undefined(
+        (counts / rows.where(rows > 0)).rename("probabilities"),
+        rows == 0,
+        subject="markov_transition probabilities",
+        reason="no unit starts a transition in the class, so its row has no denominator",
+        unit="class row(s)",
+    )
     return MarkovTransition(
         counts=counts.rename("counts"),
-        probabilities=probs.rename("probabilities"),
+        probabilities=probs,
         cutoffs=cuts.rename("cutoffs"),
         k=k,
         classes=scope,
     )
+
+
+def _warn_too_many_classes(y: xr.DataArray, k: int, dim: str, time_dim: str, scope: str) -> None:
+    """Warn from the shape alone (nothing computed) when some classes must be empty."""
+    n = y.sizes[dim] * (y.sizes[time_dim] if scope == "pooled" else 1)
+    if k > n:
+        where = "in the pooled panel" if scope == "pooled" else f"per {time_dim}"
+        warnings.warn(
+            f"markov_transition: k={k} classes but only {n} unit(s) {where} along {dim!r}; at "
+            f"least {k - n} class(es) stay empty, and their rows of transition probabilities "
+            "are undefined (0/0). Use k <= the number of units.",
+            UndefinedValueWarning,
+            stacklevel=3,
+        )

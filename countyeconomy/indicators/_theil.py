@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from countyeconomy._typing import TheilKind, check_option
-from countyeconomy.errors import DimensionError
+from countyeconomy.errors import DimensionError, WeightsError
 from countyeconomy.indicators._common import (
     ArrayInput,
     ZeroPolicy,
@@ -21,10 +21,12 @@ from countyeconomy.indicators._inequality_kernels import (
     group_codes,
     make_groups,
     prepare,
+    theil_terms,
     tidy_frame,
     xlog,
-    xwhere,
+    xlogx_ratio,
 )
+from countyeconomy.indicators._undefined import announce_undefined
 
 __all__ = [
     "NestedTheilDecomposition",
@@ -37,19 +39,6 @@ __all__ = [
 ]
 
 PopulationBasis = Literal["resident", "hukou", "non_agricultural", "other"]
-
-
-def _xlogx_ratio(a: xr.DataArray, b: xr.DataArray) -> xr.DataArray:
-    """``a * ln(a / b)`` with the limit 0 at ``a = 0`` (zero incomes under zero_policy='allow')."""
-    return xwhere(a == 0, 0.0, a * xlog(a / b))
-
-
-def _theil_terms(y: xr.DataArray, w: xr.DataArray, dim: str, kind: str) -> xr.DataArray:
-    total_w = w.sum(dim, skipna=False)
-    mu = (w * y).sum(dim, skipna=False) / total_w
-    if kind == "T":
-        return _xlogx_ratio(w * y, w * mu).sum(dim, skipna=False) / (mu * total_w)
-    return (w * xlog(mu / y)).sum(dim, skipna=False) / total_w
 
 
 def theil(
@@ -91,7 +80,15 @@ def theil(
 
     Returns
     -------
-    DataArray (or pandas Series) with ``dim`` removed; lazy on dask input.
+    DataArray (or pandas Series) with ``dim`` removed; lazy on dask input. A slice whose
+    weights sum to zero is undefined (0/0): NaN, counted and named in an
+    :class:`~countyeconomy.errors.UndefinedValueWarning` (per chunk, when computed, for dask
+    input).
+
+    Raises
+    ------
+    WeightsError
+        Weights are negative, infinite or missing, or (numpy input) sum to zero in every slice.
 
     Examples
     --------
@@ -110,8 +107,15 @@ def theil(
     """
     kind = check_option("kind", kind, TheilKind)  # type: ignore[assignment]
     y, w, from_pandas, complete = prepare(values, weights, dim, zero_policy, skipna=skipna)
-    out = _theil_terms(y, w, dim, kind).where(complete).rename(f"theil_{kind}")
+    out = theil_terms(y, w, dim, kind).where(complete).rename(f"theil_{kind}")
     out.attrs.update(kind=kind, weighted=weights is not None)
+    out = announce_undefined(
+        out,
+        (w.sum(dim, skipna=False) == 0) & complete,
+        subject="theil",
+        reason=f"population weights (of the units not left out) sum to zero across {dim!r}",
+        all_error=WeightsError if weights is not None else None,
+    )
     return restore(out, from_pandas)
 
 
@@ -164,9 +168,9 @@ def urban_rural_theil(
     pu, pr = yu * zu, yr * zr
     income, pop = pu + pr, zu + zr
     if kind == "T":
-        out = _xlogx_ratio(pu / income, zu / pop) + _xlogx_ratio(pr / income, zr / pop)
+        out = xlogx_ratio(pu / income, zu / pop) + xlogx_ratio(pr / income, zr / pop)
     else:
-        out = _xlogx_ratio(zu / pop, pu / income) + _xlogx_ratio(zr / pop, pr / income)
+        out = xlogx_ratio(zu / pop, pu / income) + xlogx_ratio(zr / pop, pr / income)
     out = out.rename(f"urban_rural_theil_{kind}")
     out.attrs.update(kind=kind, population_basis=basis)
     return restore(out, from_pandas)
@@ -270,7 +274,7 @@ def theil_decomposition(
     mu_unit = grp.expand(mu_g)  # each unit's group mean
     s_g, p_g = gy / total_y, gw / total_w
     if kind == "T":
-        contrib = grp.sum(_xlogx_ratio(wy, w * mu_unit)) / total_y
+        contrib = grp.sum(xlogx_ratio(wy, w * mu_unit)) / total_y
         between = (s_g * xlog(mu_g / mu)).sum("group")
         own = contrib / s_g
     else:
@@ -278,11 +282,17 @@ def theil_decomposition(
         between = (p_g * xlog(mu / mu_g)).sum("group")
         own = contrib / p_g
     return TheilDecomposition(
-        total=_theil_terms(y, w, dim, kind).where(complete),
+        total=theil_terms(y, w, dim, kind).where(complete),
         between=between.where(complete),
         within=contrib.sum("group").where(complete),
         group_contribution=contrib.where(complete),
-        group_theil=own.where(complete),
+        group_theil=announce_undefined(
+            own.where(complete),
+            (gw == 0) & complete,
+            subject="theil_decomposition group_theil",
+            reason="the group's weights sum to zero",
+            unit="group cell(s)",
+        ),
         income_share=s_g.where(complete),
         population_share=p_g.where(complete),
         kind=kind,

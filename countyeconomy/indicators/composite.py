@@ -48,6 +48,7 @@ from countyeconomy.indicators._standardise import (
     standardise,
     standardise_array,
 )
+from countyeconomy.indicators._undefined import announce_undefined
 
 __all__ = [
     "COUPLING_LEVELS",
@@ -275,7 +276,9 @@ class Topsis:
     Attributes
     ----------
     closeness : DataArray
-        :math:`C_i = D^-_i / (D^+_i + D^-_i)`; 1 is the ideal. NaN if :math:`D^+ = D^- = 0`.
+        :math:`C_i = D^-_i / (D^+_i + D^-_i)`; 1 is the ideal. NaN if :math:`D^+ = D^- = 0`
+        (identical alternatives), counted and named in an
+        :class:`~countyeconomy.errors.UndefinedValueWarning`.
     distance_ideal, distance_anti : DataArray
         :math:`D^+_i`, :math:`D^-_i`.
     ideal, anti_ideal : DataArray
@@ -351,9 +354,16 @@ def topsis(
     d_plus = ((z - ideal) ** 2).sum(indicator_dim) ** 0.5
     d_minus = ((z - anti) ** 2).sum(indicator_dim) ** 0.5
     denom = d_plus + d_minus
-    closeness = d_minus / denom.where(denom != 0)
+    closeness = announce_undefined(
+        (d_minus / denom.where(denom != 0)).rename("closeness"),
+        denom == 0,
+        subject="topsis closeness",
+        reason="the observation is at both the ideal and the anti-ideal point: the "
+        "alternatives are identical on every weighted indicator",
+        unit="observation(s)",
+    )
     return Topsis(
-        closeness=closeness.rename("closeness"),
+        closeness=closeness,
         distance_ideal=d_plus.rename("distance_ideal"),
         distance_anti=d_minus.rename("distance_anti"),
         ideal=ideal.rename("ideal"),

@@ -32,6 +32,7 @@ from countyeconomy.indicators._common import (
     restore,
     shares,
 )
+from countyeconomy.indicators._undefined import announce_undefined
 from countyeconomy.indicators._upgrading import (
     RationalizationKind,
     RationalizationSign,
@@ -122,7 +123,10 @@ def location_quotient(
     Returns
     -------
     DataArray or Series
-        Same dims as ``x``. NaN where a region's total or the reference share is zero.
+        Same dims as ``x``. NaN where a region's total or the reference share is zero (0/0);
+        those cells are counted and named in an
+        :class:`~countyeconomy.errors.UndefinedValueWarning` (per chunk, when computed, for
+        dask input).
 
     References
     ----------
@@ -139,8 +143,14 @@ def location_quotient(
     """
     da, from_pandas = employment_array(x, region_dim, sector_dim)
     ref = _reference_shares(da, reference, region_dim, sector_dim)
-    lq = shares(da, sector_dim) / ref.where(ref != 0)
-    return restore(lq.rename("location_quotient"), from_pandas)
+    lq = (shares(da, sector_dim) / ref.where(ref != 0)).rename("location_quotient")
+    lq = announce_undefined(
+        lq,
+        lq.isnull() & da.notnull(),
+        subject="location_quotient",
+        reason=f"a {region_dim} with zero total or a {sector_dim} with zero reference total",
+    )
+    return restore(lq, from_pandas)
 
 
 @overload
@@ -170,7 +180,9 @@ def hhi(
     Returns
     -------
     DataArray or Series
-        ``x``'s dims without ``sector_dim``; NaN where the total is zero or a value is missing.
+        ``x``'s dims without ``sector_dim``; NaN where a value is missing, and where the total
+        is zero (0/0: counted and named in an
+        :class:`~countyeconomy.errors.UndefinedValueWarning`).
 
     References
     ----------
@@ -194,7 +206,13 @@ def hhi(
                 f"kind='normalized' needs at least 2 labels along {sector_dim!r}; x has {k}."
             )
         value = (value - 1 / k) / (1 - 1 / k)
-    return restore(value.rename("hhi"), from_pandas)
+    value = announce_undefined(
+        value.rename("hhi"),
+        value.isnull() & da.notnull().all(sector_dim),
+        subject="hhi",
+        reason=f"the total over {sector_dim!r} is zero",
+    )
+    return restore(value, from_pandas)
 
 
 @overload

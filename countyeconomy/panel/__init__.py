@@ -1,6 +1,39 @@
-"""Data in: the validated county x year :class:`Panel`, and treatment-timing checks."""
+"""Data in: the validated county x year :class:`Panel`, key and value checks, treatment timing.
+
+Every estimator takes its data through this package: :meth:`Panel.from_frame` checks the keys
+(duplicates, missing values, county codes of mixed types); :func:`numeric_column` and
+:func:`check_numeric` check the numeric columns an estimator uses; :func:`cohort_by_row` and
+:func:`check_cohort_treatment` check treatment timing.
+"""
 
 from countyeconomy.panel._panel import Panel
-from countyeconomy.panel._timing import NEVER_TREATED, SmallCohortWarning, cohort_by_row
+from countyeconomy.panel._timing import (
+    NEVER_TREATED,
+    SmallCohortWarning,
+    check_cohort_treatment,
+    cohort_by_row,
+    cohort_values,
+    warn_year_gaps,
+)
+from countyeconomy.panel._validate import (
+    check_columns,
+    check_numeric,
+    describe_values,
+    normalise_codes,
+    numeric_column,
+)
 
-__all__ = ["NEVER_TREATED", "Panel", "SmallCohortWarning", "cohort_by_row"]
+__all__ = [
+    "NEVER_TREATED",
+    "Panel",
+    "SmallCohortWarning",
+    "check_cohort_treatment",
+    "check_columns",
+    "check_numeric",
+    "cohort_by_row",
+    "cohort_values",
+    "describe_values",
+    "normalise_codes",
+    "numeric_column",
+    "warn_year_gaps",
+]

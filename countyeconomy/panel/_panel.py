@@ -14,9 +14,20 @@ import xarray as xr
 
 from countyeconomy._codes import sorted_codes
 from countyeconomy._typing import IntArray
-from countyeconomy.errors import PanelStructureError, RowsDroppedWarning
-from countyeconomy.panel._timing import cohort_from_treatment, event_time_from_cohort
-from countyeconomy.panel._validate import check_columns, coerce_year, describe_values
+from countyeconomy.errors import InputTypeError, PanelStructureError, RowsDroppedWarning
+from countyeconomy.panel._timing import (
+    cohort_from_treatment,
+    cohort_values,
+    event_time_from_cohort,
+    warn_year_gaps,
+)
+from countyeconomy.panel._validate import (
+    check_columns,
+    coerce_year,
+    describe_values,
+    normalise_codes,
+    numeric_column,
+)
 
 __all__ = ["Panel"]
 
@@ -61,17 +72,28 @@ class Panel:
     def from_frame(cls, df: pd.DataFrame, *, county: str, year: str) -> Panel:
         """Validate a long DataFrame with one row per (county, year) and return a Panel.
 
-        The caller's DataFrame is copied, never modified.
+        The caller's DataFrame is copied, never modified. County codes must be of one type; a
+        column mixing integers and integer-like strings (``100000`` and ``"100000"``) is made
+        integer, and the mix is announced with
+        :class:`~countyeconomy.errors.MixedCodeTypesWarning`. Data columns are not checked here;
+        estimators check the columns they use with :func:`countyeconomy.panel.numeric_column`.
 
         Raises
         ------
         PanelStructureError
-            Duplicate (county, year) keys, missing keys, or years that are not whole numbers.
+            Duplicate (county, year) keys, missing keys, county codes of mixed types, or years
+            that are not whole numbers.
         FormulaError
             ``county`` or ``year`` is not a column.
+        InputTypeError
+            ``df`` is not a DataFrame.
         """
         if not isinstance(df, pd.DataFrame):
-            raise PanelStructureError(f"expected a pandas DataFrame, got {type(df).__name__}.")
+            hint = " Use Panel.from_xarray for a Dataset." if isinstance(df, xr.Dataset) else ""
+            raise InputTypeError(
+                f"Panel.from_frame(df=...) expects a pandas DataFrame, got "
+                f"{type(df).__module__}.{type(df).__qualname__}.{hint}"
+            )
         check_columns(df, [county, year], what="key column")
         if county == year:
             raise PanelStructureError("county and year must be two different columns.")
@@ -83,6 +105,9 @@ class Panel:
                 f"county column {county!r} has {len(rows)} missing value(s) at rows "
                 f"{describe_values(rows)}; every row needs a county."
             )
+        codes = normalise_codes(out[county], county)
+        if codes is not out[county]:
+            out = out.assign(**{county: codes})
         years = coerce_year(out[year], year)
         if years.dtype != out[year].dtype:
             out = out.assign(**{year: years})
@@ -117,7 +142,22 @@ class Panel:
         ``"year"``. Cells where every variable is missing are absent county-years, not data: they
         are dropped, and the count is announced. A Dataset written by :meth:`to_xarray`
         round-trips exactly.
+
+        Raises
+        ------
+        InputTypeError
+            ``ds`` is not an ``xarray.Dataset`` (use :meth:`from_frame` for a DataFrame).
+        PanelStructureError
+            A key dim is missing, or the keys fail the checks of :meth:`from_frame`.
         """
+        if not isinstance(ds, xr.Dataset):
+            hint = " Use Panel.from_frame for a DataFrame." if isinstance(ds, pd.DataFrame) else ""
+            if isinstance(ds, xr.DataArray):
+                hint = " Convert a DataArray with da.to_dataset(name=...)."
+            raise InputTypeError(
+                f"Panel.from_xarray(ds=...) expects an xarray.Dataset with dims (county, year), "
+                f"got {type(ds).__module__}.{type(ds).__qualname__}.{hint}"
+            )
         keys = json.loads(ds.attrs.get(_KEYS_ATTR, "{}"))
         county = county or keys.get("county", "county")
         year = year or keys.get("year", "year")
@@ -200,18 +240,24 @@ class Panel:
         (a hole) or ``"outside"`` it (the county enters late or leaves early).
         """
         years = self.years
-        all_years = pd.RangeIndex(int(years.min()), int(years.max()) + 1) if len(years) else years
+        all_years: IntArray = (
+            np.arange(int(years.min()), int(years.max()) + 1, dtype=np.int64)
+            if len(years)
+            else np.zeros(0, dtype=np.int64)
+        )
         full = pd.MultiIndex.from_product(
             [self.counties, all_years], names=[self.county, self.year]
         )
         have = pd.MultiIndex.from_frame(self.frame[[self.county, self.year]])
-        missing = full.difference(have).to_frame(index=False)
+        missing = full.difference(have, sort=False).to_frame(index=False)
         span = self.frame.groupby(self.county, sort=False)[self.year].agg(["min", "max"])
-        lo = missing[self.county].map(span["min"])
-        hi = missing[self.county].map(span["max"])
-        inside = (missing[self.year] > lo) & (missing[self.year] < hi)
-        missing["kind"] = np.where(inside, "inside", "outside")
-        return missing.reset_index(drop=True)
+        lo = missing[self.county].map(span["min"]).to_numpy(dtype=np.int64)
+        hi = missing[self.county].map(span["max"]).to_numpy(dtype=np.int64)
+        gap_year = missing[self.year].to_numpy(dtype=np.int64)
+        inside = (gap_year > lo) & (gap_year < hi)
+        kind = pd.array(np.where(inside, "inside", "outside"), dtype="str")
+        missing = missing.assign(**{self.year: gap_year}, kind=kind)
+        return missing.sort_values([self.county, self.year], kind="stable").reset_index(drop=True)
 
     def column(self, name: Hashable) -> pd.Series:
         """One column, checked to exist."""
@@ -251,7 +297,7 @@ class Panel:
 
     def diff(self, name: str, periods: int = 1) -> pd.Series:
         """``x_t - x_{t-periods}`` within county; missing where year ``t - periods`` is absent."""
-        out = self.frame[name] - self.shift(name, periods)
+        out = numeric_column(self.frame, name) - self.shift(name, periods)
         return out.rename(f"D{periods}.{name}")
 
     # ------------------------------------------------------------------ treatment timing
@@ -269,8 +315,17 @@ class Panel:
         )
 
     def event_time(self, cohort: str) -> pd.Series:
-        """``year - cohort`` for each row; missing for never-treated rows (``cohort == 0``)."""
-        return event_time_from_cohort(self.frame[self.year], self.column(cohort))
+        """``year - cohort`` for each row; missing for never-treated rows (``cohort == 0``).
+
+        Raises :class:`~countyeconomy.errors.TreatmentTimingError` when a cohort is missing or
+        not a whole year; warns with :class:`~countyeconomy.errors.YearGapWarning` when a
+        calendar year is missing for every county.
+        """
+        col = self.column(cohort)
+        out = event_time_from_cohort(self.frame[self.year], col)
+        years = self.frame[self.year].to_numpy(dtype=np.int64)
+        warn_year_gaps(years, cohort_values(col, cohort), 3)
+        return out
 
     # ------------------------------------------------------------------ prices
     def deflate(

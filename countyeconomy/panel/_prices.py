@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import PanelStructureError
+from countyeconomy.panel._validate import numeric_column
 
 if TYPE_CHECKING:
     from countyeconomy.panel._panel import Panel
@@ -25,9 +26,9 @@ def deflate_series(
 ) -> pd.Series:
     """See :meth:`Panel.deflate`."""
     frame = panel.frame
-    nominal = panel.column(name).astype(float)
+    nominal = numeric_column(frame, name)
     if isinstance(price_index, str):
-        p = panel.column(price_index).astype(float)
+        p = numeric_column(frame, price_index)
         base = (
             p.where(frame[panel.year] == base_year)
             .groupby(frame[panel.county], sort=False)
@@ -43,7 +44,8 @@ def deflate_series(
         p_t = p.to_numpy()
         p_base = base.to_numpy()
     else:
-        series = pd.Series(price_index, dtype=float)
+        raw = pd.Series(price_index)
+        series = numeric_column(pd.DataFrame({"price_index": raw}), "price_index")
         if base_year not in series.index:
             raise PanelStructureError(
                 f"price index has no value for base year {base_year}; it covers years "

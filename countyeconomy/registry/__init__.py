@@ -1,11 +1,28 @@
-"""Chinese county codes 1981-2024: registry, change history, harmonisation and coordinates."""
+"""Chinese county codes 1981-2024: registry, change history, harmonisation and coordinates.
 
+The registry's source tables are public too: :func:`read_areacodes` (the code history of
+yescallop/areacodes, CC0) and :func:`read_cpca_table` (codes and county-seat coordinates bundled in
+``cpca``, MIT). Downloads go through :mod:`countyeconomy._fetch`; this package never imports
+:mod:`countyeconomy.datasets`, which sits above it.
+"""
+
+from countyeconomy.registry._areacodes import (
+    AREACODES_RESULT,
+    FIRST_YEAR,
+    LAST_YEAR,
+    read_areacodes,
+)
 from countyeconomy.registry._coordinates import CountyCoordinates, county_coordinates
+from countyeconomy.registry._cpca import CPCA_SOURCE, read_cpca_table
 from countyeconomy.registry._harmonise import HarmonisedPanel, harmonise
 from countyeconomy.registry._registry import CodeRecord, Registry
 from countyeconomy.registry._warnings import UnmatchedCodesWarning
 
 __all__ = [
+    "AREACODES_RESULT",
+    "CPCA_SOURCE",
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "CodeRecord",
     "CountyCoordinates",
     "HarmonisedPanel",
@@ -13,4 +30,6 @@ __all__ = [
     "UnmatchedCodesWarning",
     "county_coordinates",
     "harmonise",
+    "read_areacodes",
+    "read_cpca_table",
 ]

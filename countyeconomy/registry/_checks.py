@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from countyeconomy.datasets._areacodes import FIRST_YEAR, LAST_YEAR
 from countyeconomy.errors import RegistryError
+from countyeconomy.registry._areacodes import FIRST_YEAR, LAST_YEAR
 
 __all__ = ["check_code", "check_year", "normalise_code"]
 

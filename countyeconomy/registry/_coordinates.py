@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from countyeconomy.datasets._county_list import CPCA_SOURCE, read_cpca_table
 from countyeconomy.registry._checks import check_year
+from countyeconomy.registry._cpca import CPCA_SOURCE, read_cpca_table
 from countyeconomy.registry._names import strip_suffix
 from countyeconomy.registry._warnings import UnmatchedCodesWarning
 

@@ -83,8 +83,10 @@ def _row_plan(tables: RegistryTables, pairs: pd.DataFrame, to_year: int) -> pd.D
     for py in np.unique(known["plan_year"].to_numpy()):
         frame, _ = plan(tables, int(py), to_year)
         plans.append(frame.assign(plan_year=int(py)))
-    table = pd.concat(plans) if plans else pd.DataFrame(columns=["rid", "plan_year"])
-    out = pairs.merge(table[["rid", "plan_year", "new_rid", "kind"]], how="left")
+    columns = ["rid", "plan_year", "new_rid", "kind"]
+    table = pd.concat(plans) if plans else pd.DataFrame(columns=columns)
+    table = table[columns].astype({"rid": "int64", "plan_year": "int64"})
+    out = pairs.merge(table, how="left", on=["rid", "plan_year"])
     out["kind"] = out["kind"].astype(object)
     out.loc[out["rid"] < 0, "kind"] = "unknown"
     out.loc[out["kind"].isna(), "kind"] = "not_county_level"
@@ -164,6 +166,34 @@ def _build_log(pairs: pd.DataFrame, extra: list[pd.DataFrame]) -> pd.DataFrame:
     return log.sort_values(["year", "old_code", "kind", "new_code"]).reset_index(drop=True)
 
 
+def _check_resolvable(pairs: pd.DataFrame, tables: RegistryTables, county: str) -> None:
+    """Raise when no row holds a county-level code; warn about rows above county level."""
+    upper = pairs[pairs["kind"] == "not_county_level"]
+    if len(upper):
+        levels = tables.records["level"].to_numpy(dtype=object)
+        names = tables.records["name"].to_numpy(dtype=object)
+        rid = upper["rid"].to_numpy(dtype=np.int64)
+        shown = [f"{c} {names[r]} ({levels[r]})" for c, r in zip(upper["code"], rid, strict=True)]
+        unique = list(dict.fromkeys(shown))
+        examples = ", ".join(unique[:5]) + (" ..." if len(unique) > 5 else "")
+    if len(pairs) and bool(pairs["kind"].isin(["unknown", "not_county_level"]).all()):
+        found = f"; codes above county level: {examples}" if len(upper) else ""
+        sample = ", ".join(map(str, pairs["code"].unique()[:5]))
+        raise RegistryError(
+            f"no code in column {county!r} is a county-level code of the 1981-2024 registry "
+            f"(e.g. {sample}){found}. harmonise() maps six-digit county codes such as 330112 "
+            "(临安区); check that the column holds county codes, not prefecture or province "
+            "codes or another coding."
+        )
+    if len(upper):
+        warnings.warn(
+            f"{int(upper['n'].sum())} row(s) hold codes above county level ({examples}); they "
+            "were kept unchanged. See kind 'not_county_level' in .log.",
+            UnmatchedCodesWarning,
+            stacklevel=3,
+        )
+
+
 def _warn(pairs: pd.DataFrame, unknown: tuple[str, ...]) -> None:
     if unknown:
         n = int(pairs.loc[pairs["kind"] == "unknown", "n"].sum())
@@ -228,7 +258,8 @@ def harmonise(
     Raises
     ------
     RegistryError
-        ``to_year`` outside 1981-2024; a merge with a data column that has no rule; harmonised
+        ``to_year`` outside 1981-2024; no code is a county-level code of the registry (for
+        example a file of prefecture codes); a merge with a data column that has no rule; harmonised
         rows that collide with rows already on the target code.
 
     Notes
@@ -270,6 +301,7 @@ def harmonise(
         relabel, all_codes[pairs["new_rid"].clip(lower=0).to_numpy()], pairs["code"]
     )
     pairs = _settle(pairs)
+    _check_resolvable(pairs, tables, p.county)
     unknown = tuple(sorted(pairs.loc[pairs["kind"] == "unknown", "code"].unique()))
     _warn(pairs, unknown)
     extra = [_notes(tables, pairs, target), _incomplete(tables, pairs, target)]

@@ -6,13 +6,15 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from countyeconomy.datasets._areacodes import AREACODES_RESULT, read_areacodes
-from countyeconomy.datasets._fetch import data_path
+from countyeconomy._fetch import data_path
 from countyeconomy.errors import RegistryError
+from countyeconomy.registry._areacodes import AREACODES_RESULT, read_areacodes
 from countyeconomy.registry._checks import check_code, check_year
 from countyeconomy.registry._names import strip_suffix
+from countyeconomy.registry._resolve import code_strings, resolve
 from countyeconomy.registry._tables import RegistryTables, build_tables
 
 if TYPE_CHECKING:
@@ -165,6 +167,37 @@ class Registry:
         out = recs.loc[mask, ["code", "name", "prefecture", "province", "start", "end"]]
         out = out.assign(valid_from=out["start"], valid_to=out["end"] - 1)
         return out.drop(columns=["start", "end"]).sort_values("code").reset_index(drop=True)
+
+    def match(self, codes: pd.Series | list[str] | list[int], year: int) -> pd.DataFrame:
+        """The record of each code in ``year``, vectorised: one row per input code, in order.
+
+        Columns: ``code`` (six-character string), ``found`` (the code is in the registry; when it
+        is not in use in ``year`` its nearest record in time is used), ``in_use`` (found and in
+        use in ``year``), ``name``, ``province``, ``prefecture`` and ``level`` (missing where
+        not found).
+
+        Examples
+        --------
+        >>> reg = Registry.load()  # doctest: +SKIP
+        >>> reg.match(["330112", 999999], 2020)[["code", "in_use", "name"]]  # doctest: +SKIP
+             code  in_use  name
+        0  330112    True   临安区
+        1  999999   False   NaN
+        """
+        y = check_year(year)
+        text = code_strings(pd.Series(codes).reset_index(drop=True))
+        pairs = resolve(self.tables, text, np.full(len(text), y, dtype=np.int64))
+        per_code = pairs.set_index("code")
+        rid = per_code["rid"].reindex(text.to_numpy()).to_numpy(dtype=np.int64)
+        off = per_code["off_year"].reindex(text.to_numpy()).to_numpy(dtype=bool)
+        found = rid >= 0
+        recs = self.tables.records
+        out = pd.DataFrame({"code": text.to_numpy(), "found": found, "in_use": found & ~off})
+        for col in ("name", "province", "prefecture", "level"):
+            values = recs[col].to_numpy(dtype=object)[np.where(found, rid, 0)]
+            values[~found] = None
+            out[col] = values
+        return out
 
     # ------------------------------------------------------------------ change history
     def _changes(self, code: str | int, year: int | None, side: str) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from countyeconomy.datasets._areacodes import FIRST_YEAR, LAST_YEAR
+from countyeconomy.registry._areacodes import FIRST_YEAR, LAST_YEAR
 from countyeconomy.registry._tables import RegistryTables
 
 __all__ = ["code_strings", "resolve"]

@@ -84,7 +84,7 @@ def _group_dated(triples: list[tuple[int, int, int]]) -> dict[int, tuple[tuple[i
 
 
 def build_tables(records: pd.DataFrame) -> RegistryTables:
-    """Index the records of :func:`~countyeconomy.datasets._areacodes.read_areacodes`."""
+    """Index the records of :func:`~countyeconomy.registry.read_areacodes`."""
     records = records.reset_index(drop=True)
     by_code = {
         str(code): tuple(int(i) for i in idx)

@@ -3,9 +3,10 @@
 from countyeconomy.report._charts import coefplot, trend_chart
 from countyeconomy.report._html import Section, write_html_page
 from countyeconomy.report._table import RegressionTable, table
-from countyeconomy.report._theme import PALETTE, chart_to_svg, save_chart, themed
+from countyeconomy.report._theme import FONT, PALETTE, chart_to_svg, save_chart, themed
 
 __all__ = [
+    "FONT",
     "PALETTE",
     "RegressionTable",
     "Section",

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from countyeconomy.errors import InputTypeError, InvalidOptionError
+
 __all__ = ["RegressionTable", "table"]
 
 
@@ -143,7 +145,15 @@ def table(
     >>> t = ce.table(r1, r2)
     >>> list(t.body.columns)
     ['(1)', '(2)']
+
+    Raises
+    ------
+    InputTypeError
+        An argument is not a fitted result (a DataFrame, say); the message names its position.
+    InvalidOptionError
+        No results, or ``model_names`` of another length than ``results``.
     """
+    _check_results(results, model_names)
     names = (
         list(model_names)
         if model_names is not None
@@ -201,3 +211,21 @@ def table(
         footer=pd.DataFrame(foot, index=foot_index),
         notes=notes,
     )
+
+
+def _check_results(results: tuple[Any, ...], model_names: Sequence[str] | None) -> None:
+    if not results:
+        raise InvalidOptionError("table() needs at least one fitted result, e.g. ce.table(r1, r2).")
+    for i, r in enumerate(results, start=1):
+        missing = [a for a in ("params", "std_errors", "pvalues") if not hasattr(r, a)]
+        if missing or not isinstance(getattr(r, "params", None), pd.Series):
+            raise InputTypeError(
+                f"argument {i} of table() is a {type(r).__module__}.{type(r).__qualname__}; "
+                "expected a fitted result with params, std_errors and pvalues (as returned by "
+                "ce.twfe, ce.iv, ...). To show a DataFrame use its to_html() or to_latex()."
+            )
+    if model_names is not None and len(list(model_names)) != len(results):
+        raise InvalidOptionError(
+            f"model_names has {len(list(model_names))} name(s) for {len(results)} result(s); "
+            "give one name per result."
+        )

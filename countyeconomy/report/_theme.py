@@ -23,7 +23,9 @@ PALETTE = (
     "#2874a6",
     "#7d6608",
 )
-_FONT = "Helvetica, Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+FONT = "Helvetica, Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+"""The font stack of every countyeconomy chart (CJK fonts included)."""
+_FONT = FONT
 
 
 def themed(chart: Any, *, width: int = 420, height: int = 260) -> Any:

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 import countyeconomy as ce
-from countyeconomy.datasets import DATA_DIR_ENV, DataFile, data_path
-from countyeconomy.datasets._fetch import sha256_of
+from countyeconomy.datasets import DATA_DIR_ENV, DataFile, data_path, sha256_of
 from countyeconomy.errors import DataNotFoundError
 
 

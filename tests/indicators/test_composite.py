@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from countyeconomy.errors import UndefinedValueWarning
 from countyeconomy.indicators import (
     COUPLING_LEVELS,
     composite_index,
@@ -252,7 +253,8 @@ def test_level_bands() -> None:
     eps = 1e-9
     d = np.array([0.0, 0.1 - eps, 0.1 + eps, 0.3 + eps, 0.9 - eps, 0.95, 1.0 - eps])
     u2 = xr.DataArray(d**2, dims="county")
-    res = coupling_coordination(u2, u2)
+    with pytest.warns(UndefinedValueWarning, match=r"in 1 of 7 cell\(s\).*county=0"):
+        res = coupling_coordination(u2, u2)
     np.testing.assert_allclose(res.coordination.values[1:], d[1:], rtol=1e-12)
     assert res.level.values.tolist()[1:] == [1, 2, 4, 9, 10, 10]
     assert res.level.values[0] == 0  # all-zero U: C undefined (NaN), level 0, label missing

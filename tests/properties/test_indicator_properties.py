@@ -36,6 +36,9 @@ from countyeconomy.indicators import (
 )
 
 TOL = 1e-12
+# bounds and laziness are tested here; the 0/0 warnings have their own tests
+pytestmark = pytest.mark.filterwarnings("ignore::countyeconomy.errors.UndefinedValueWarning")
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 positive_floats = st.floats(min_value=0.01, max_value=1e6, allow_nan=False, allow_infinity=False)

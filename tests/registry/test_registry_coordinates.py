@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from countyeconomy.datasets._county_list import read_cpca_table
-from countyeconomy.registry import Registry, UnmatchedCodesWarning
+from countyeconomy.registry import Registry, UnmatchedCodesWarning, read_cpca_table
 
 
 def test_cpca_table_has_real_coordinates() -> None:

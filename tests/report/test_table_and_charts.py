@@ -62,3 +62,26 @@ def test_coefplot_data_and_export(
     assert svg.read_text().lstrip().startswith("<svg")
     with pytest.raises(ce.errors.InvalidOptionError, match=r"\.png or \.svg"):
         ce.report.save_chart(chart, tmp_path / "c.pdf")
+
+
+def test_table_of_a_dataframe_is_a_type_error(
+    results: tuple[ce.estimators.TWFEResult, ...],
+) -> None:
+    frame = results[0].to_frame()
+    with pytest.raises(ce.errors.InputTypeError, match=r"argument 2 of table\(\).*DataFrame"):
+        ce.table(results[0], frame)
+    with pytest.raises(TypeError):  # still a TypeError for callers catching the builtin
+        ce.table(frame)
+
+
+def test_table_checks_its_options(results: tuple[ce.estimators.TWFEResult, ...]) -> None:
+    with pytest.raises(ce.errors.InvalidOptionError, match="at least one"):
+        ce.table()
+    with pytest.raises(ce.errors.InvalidOptionError, match="1 name"):
+        ce.table(*results, model_names=["only one"])
+
+
+def test_report_exports_font() -> None:
+    from countyeconomy.report import FONT
+
+    assert "Noto Sans CJK SC" in FONT

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from countyeconomy.datasets._fetch import DataFile, data_path
+from countyeconomy._fetch import DataFile, data_path
 
 __all__ = ["AREACODES_COMMIT", "AREACODES_RESULT", "FIRST_YEAR", "LAST_YEAR", "read_areacodes"]
 
@@ -52,7 +52,7 @@ def read_areacodes() -> pd.DataFrame:
 
     Examples
     --------
-    >>> from countyeconomy.datasets._areacodes import read_areacodes
+    >>> from countyeconomy.registry import read_areacodes
     >>> read_areacodes().shape  # doctest: +SKIP
     (6823, 9)
     """
