@@ -21,8 +21,7 @@ from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.errors import FormulaError, IdentificationError, RowsDroppedWarning, WeightsError
 from countyeconomy.estimators._formula import ParsedFormula, formula_columns
 from countyeconomy.linalg import Factor, cross, factorize, singleton_mask
-from countyeconomy.panel import Panel
-from countyeconomy.panel._validate import describe_values
+from countyeconomy.panel import Panel, describe_values
 from countyeconomy.results import freeze
 
 __all__ = [

@@ -16,8 +16,7 @@ from countyeconomy.errors import FormulaError, RowsDroppedWarning
 from countyeconomy.estimators._design import ModelData, as_model_data, infer_keys
 from countyeconomy.estimators._formula import formula_columns
 from countyeconomy.linalg import Factor
-from countyeconomy.panel import Panel
-from countyeconomy.panel._validate import describe_values
+from countyeconomy.panel import Panel, describe_values
 
 __all__ = [
     "CHUNK",

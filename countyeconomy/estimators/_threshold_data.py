@@ -29,8 +29,7 @@ from countyeconomy.estimators._threshold_grid import (
 )
 from countyeconomy.inference import Cluster, VcovSpec
 from countyeconomy.linalg import factorize
-from countyeconomy.panel import Panel
-from countyeconomy.panel._validate import describe_values
+from countyeconomy.panel import Panel, describe_values
 
 __all__ = ["Prepared", "check_options", "prepare"]
 

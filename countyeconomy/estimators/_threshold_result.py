@@ -123,7 +123,7 @@ class ThresholdResult(CoefResult):
         """
         import altair as alt
 
-        from countyeconomy.report._theme import themed
+        from countyeconomy.report import themed
 
         data = self.lr.dropna()
         crit = pd.DataFrame({"crit": [self.info.lr_critical]})

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy.errors import DimensionError, InvalidOptionError
 from countyeconomy.indicators._common import (
     ArrayInput,
@@ -47,10 +48,11 @@ class PanelBetaConvergence:
         return frame
 
 
+@renamed_kwargs("conditional_beta_convergence", controls="covariates")
 def conditional_beta_convergence(
     values: ArrayInput,
     *,
-    controls: Mapping[str, ArrayInput] | None = None,
+    covariates: Mapping[str, ArrayInput] | None = None,
     dim: str = "county",
     time_dim: str = "year",
     vcov: Any = None,
@@ -71,7 +73,7 @@ def conditional_beta_convergence(
     ----------
     values : DataArray or pandas
         Per-capita income over ``dim`` x ``time_dim``.
-    controls : mapping of name to DataArray/pandas, optional
+    covariates : mapping of name to DataArray/pandas, optional
         Covariates :math:`X_{it}` with the same labels (dated t, like the level).
     vcov : optional
         Passed to ``twfe`` (``"iid"``, ``"hc1"``, ``Cluster(...)``); None keeps its default.
@@ -111,14 +113,14 @@ def conditional_beta_convergence(
     log_y = xlog(y)
     growth = (log_y.shift({time_dim: -1}) - log_y) / step
     data = {"growth": growth, "log_y": log_y}
-    for name, obj in (controls or {}).items():
+    for name, obj in (covariates or {}).items():
         if name in data or not name.isidentifier():
             raise InvalidOptionError(f"control name {name!r} must be a new Python identifier.")
         c, _ = as_dataarray(obj, name=name)
         data[name] = align_like(c.astype(float), y, name=name, like_name="values").broadcast_like(y)
     frame = xr.Dataset(data).compute().to_dataframe().reset_index()
     frame = frame.rename(columns={dim: "county", time_dim: "year"}).dropna()
-    rhs = " + ".join(["log_y", *(controls or {})])
+    rhs = " + ".join(["log_y", *(covariates or {})])
     kwargs: dict[str, Any] = {"county": "county", "year": "year"}
     if vcov is not None:
         kwargs["vcov"] = vcov

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy.errors import PanelStructureError, RegistryError
 from countyeconomy.panel import Panel
 from countyeconomy.registry._aggregate import Rule, aggregate_merges, check_rules
@@ -215,8 +216,9 @@ def _warn(pairs: pd.DataFrame, unknown: tuple[str, ...]) -> None:
         )
 
 
+@renamed_kwargs("harmonise", panel="data")
 def harmonise(
-    panel: Panel | pd.DataFrame | xr.Dataset,
+    data: Panel | pd.DataFrame | xr.Dataset,
     *,
     to_year: int,
     rules: Mapping[str, Rule] | None = None,
@@ -238,7 +240,7 @@ def harmonise(
 
     Parameters
     ----------
-    panel
+    data
         A :class:`~countyeconomy.Panel`; a DataFrame with ``county`` and ``year`` named; or an
         xarray Dataset with dims ``(county, year)`` (names as in :meth:`Panel.from_xarray`).
     to_year
@@ -246,7 +248,7 @@ def harmonise(
     rules
         Aggregation rule per data column, used for merges.
     county, year
-        Key columns (or dims) when ``panel`` is a DataFrame (or Dataset).
+        Key columns (or dims) when ``data`` is a DataFrame (or Dataset).
     registry
         The registry to use (default :meth:`Registry.load`).
 
@@ -285,7 +287,7 @@ def harmonise(
     >>> res.panel.counties.tolist()  # doctest: +SKIP
     ['330112']
     """
-    p = _as_panel(panel, county, year)
+    p = _as_panel(data, county, year)
     target = check_year(to_year, name="to_year")
     reg = registry if registry is not None else Registry.load()
     checked = check_rules(rules or {}, p)

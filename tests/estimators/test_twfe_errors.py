@@ -9,6 +9,7 @@ import pytest
 
 import countyeconomy as ce
 from countyeconomy.errors import (
+    CountyEconomyError,
     FormulaError,
     IdentificationError,
     InvalidOptionError,
@@ -72,8 +73,11 @@ def test_negative_or_missing_weights(df: pd.DataFrame, bad: float) -> None:
 
 
 def test_unknown_vcov_lists_valid_names(df: pd.DataFrame) -> None:
-    with pytest.raises(InvalidOptionError, match="'iid', 'hc1'"):
+    # any string other than "iid"/"hc1" names a cluster column: a missing one is named
+    with pytest.raises(CountyEconomyError, match="'clustered'"):
         fit(df, "y ~ x1 | county + year", vcov="clustered")
+    with pytest.raises(InvalidOptionError, match="'iid', 'hc1'"):
+        fit(df, "y ~ x1 | county + year", vcov=3)
     with pytest.raises(
         InvalidOptionError, match="ssc='stata' is not valid; choose one of 'fixest'"
     ):

@@ -128,7 +128,7 @@ def test_conditional_beta_matches_lsdv_statsmodels() -> None:
     sm = pytest.importorskip("statsmodels.formula.api")
     y = _panel(n=30, t=6, seed=9)
     ctrl = xr.DataArray(np.random.default_rng(2).normal(size=(30, 6)), dims=y.dims, coords=y.coords)
-    res = conditional_beta_convergence(y, controls={"x": ctrl}, vcov="iid")
+    res = conditional_beta_convergence(y, covariates={"x": ctrl}, vcov="iid")
     df = pd.DataFrame(
         {
             "county": np.repeat(y.county.values, 5),
