@@ -49,7 +49,7 @@ class Outcome:
     status: str = "ok"
 
 
-def _draws_kwarg(fn: Callable[..., Any], draws: int) -> dict[str, int]:
+def _draws_kwarg(fn: Callable[..., Any], draws: int) -> dict[str, Any]:
     """``draws=`` where the function takes it, else its older spelling ``reps=``."""
     params = inspect.signature(fn).parameters
     return {"draws": draws} if "draws" in params else {"reps": draws}

@@ -251,7 +251,7 @@ def robustness_battery(
     n_draws, win = _check_args(draws, window, honest_target)
     if control is not None:
         check_option("control", control, ControlGroup)
-    seeds, entropy = check_seeds(seed)
+    seeds, entropy = check_seeds(seed, chosen)
     target = honest_target if isinstance(honest_target, int) else tuple(honest_target)
     ctx = RunContext(
         design,
