@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,11 +12,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from countyeconomy._deprecate import renamed_kwargs, warn_renamed
+from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
 from countyeconomy.report import themed
 from countyeconomy.results import FitInfo, FrozenResult, Summary
+from countyeconomy.robustness._honest_args import (
+    check_count,
+    check_grid,
+    check_number,
+    level_from_alpha,
+    theta_grid,
+)
 from countyeconomy.robustness._honest_flci import optimal_flci
 from countyeconomy.robustness._honest_inputs import (
     EventStudyInputs,
@@ -148,16 +154,6 @@ class HonestDiDResult(FrozenResult):
         return themed(alt.layer(zero, rules).properties(title="HonestDiD sensitivity"))
 
 
-def _check_grid(values: Sequence[float], name: str) -> tuple[float, ...]:
-    try:
-        out = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise InvalidOptionError(f"{name} must be non-negative numbers, got {values!r}.") from None
-    if not out or any(not np.isfinite(v) or v < 0 for v in out):
-        raise InvalidOptionError(f"{name} must be non-negative finite numbers, got {values!r}.")
-    return tuple(sorted(out))
-
-
 def _sd_default_grid(inp: EventStudyInputs, alpha: float) -> tuple[float, ...]:
     """Ten values from 0 to an upper bound on ``M`` from the pre-period: the largest
     ``|second difference| + z_{1 - alpha/2} * se`` of the pre-period coefficients (with the
@@ -200,51 +196,7 @@ def _breakdown(excludes: Callable[[float], bool], grid: tuple[float, ...]) -> fl
     return lo
 
 
-def _level_from_alpha(fn: Callable[..., HonestDiDResult]) -> Callable[..., HonestDiDResult]:
-    """Accept the retired ``alpha=`` (``level = 1 - alpha``) with a ``FutureWarning``."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> HonestDiDResult:
-        if "alpha" in kwargs:
-            if "level" in kwargs:
-                raise InvalidOptionError("honest_did() got both alpha= (retired) and level=.")
-            warn_renamed("honest_did(alpha=...)", "level=... (level = 1 - alpha)")
-            alpha = kwargs.pop("alpha")
-            kwargs["level"] = 1.0 - float(alpha) if isinstance(alpha, int | float) else alpha
-        return fn(*args, **kwargs)
-
-    wrapper.__ce_renamed__ = {"alpha": "level"}  # type: ignore[attr-defined]
-    return wrapper
-
-
-def _number(name: str, value: Any, *, low: float, high: float = np.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise InvalidOptionError(f"{name}={value!r} must be a number.")
-    v = float(value)
-    if not (np.isfinite(v) and low < v < high) and not (v == low == 0 and high == np.inf):
-        raise InvalidOptionError(f"{name}={value!r} must lie in ({low:g}, {high:g}).")
-    return v
-
-
-def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InvalidOptionError(f"{name}={value!r} must be an int >= {minimum}.")
-    return int(value)
-
-
-def _theta_grid(grid: Any, sd: float) -> tuple[float, float]:
-    if grid is None:
-        return (-20 * sd, 20 * sd)
-    try:
-        lb, ub = (float(v) for v in grid)
-    except (TypeError, ValueError):
-        raise InvalidOptionError(f"grid={grid!r} must be a pair (low, high).") from None
-    if not (np.isfinite(lb) and np.isfinite(ub) and lb < ub):
-        raise InvalidOptionError(f"grid={grid!r} must be finite with low < high.")
-    return (lb, ub)
-
-
-@_level_from_alpha
+@level_from_alpha
 @renamed_kwargs("honest_did", lf_sims="draws")
 def honest_did(
     event_study_result: Any,
@@ -330,10 +282,10 @@ def honest_did(
     [[0.0, True], [1.0, True]]
     """
     check_option("method", method, HonestMethod)
-    level = _number("level", level, low=0.5, high=1.0)
+    level = check_number("level", level, low=0.5, high=1.0)
     alpha = 1.0 - level
-    grid_points = _count("grid_points", grid_points, 2)
-    draws = _count("draws", draws, 1)
+    grid_points = check_count("grid_points", grid_points, 2)
+    draws = check_count("draws", draws, 1)
     seq = resolve_seed(seed)
     inp = event_study_inputs(event_study_result, num_pre)
     if l_vec is None:
@@ -356,8 +308,8 @@ def honest_did(
     z = float(stats.norm.ppf(1 - alpha / 2))
     original = (est - z * sd, est + z * sd)
     if method == "relative_magnitude":
-        values = _check_grid(mbar, "mbar")
-        lb, ub = _theta_grid(grid, sd)
+        values = check_grid(mbar, "mbar")
+        lb, ub = theta_grid(grid, sd)
         theta = np.linspace(lb, ub, grid_points)
         kappa = alpha / 10
 
@@ -373,7 +325,7 @@ def honest_did(
         ci_method = "C-LF" if hybrid else "Conditional"
         opts: dict[str, Any] = {"grid": (lb, ub), "grid_points": grid_points, "kappa": kappa}
     else:
-        values = _check_grid(_sd_default_grid(inp, alpha) if m is None else m, "m")
+        values = check_grid(_sd_default_grid(inp, alpha) if m is None else m, "m")
 
         def ci(v: float) -> tuple[float, float]:
             return optimal_flci(inp.betahat, inp.sigma, inp.num_pre, lv, v, alpha).interval

@@ -5,15 +5,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from countyeconomy._typing import check_option
 from countyeconomy.errors import (
-    FormulaError,
     IdentificationError,
     InvalidOptionError,
     RowsDroppedWarning,
@@ -24,6 +22,7 @@ from countyeconomy.inference import Cluster, VcovSpec
 from countyeconomy.panel import Panel
 from countyeconomy.results import FitInfo, FrozenResult, Summary
 from countyeconomy.robustness._common import as_panel, describe_values
+from countyeconomy.robustness._psm_args import MatchMethod, check_data, check_options
 from countyeconomy.robustness._psm_balance import balance_chart, balance_table
 from countyeconomy.robustness._psm_match import (
     MatchWeights,
@@ -34,7 +33,6 @@ from countyeconomy.robustness._psm_match import (
 
 __all__ = ["PSMDIDResult", "psm_did"]
 
-MatchMethod = Literal["nearest", "kernel", "radius"]
 _W = "_ce_psm_weight"
 DEFAULT_VCOV = Cluster("county")
 
@@ -212,41 +210,6 @@ def _pscore(units: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
     return ps
 
 
-def _check_options(
-    method: str, k: object, caliper: object, bandwidth: object, by_year: object
-) -> None:
-    check_option("method", method, MatchMethod)
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise InvalidOptionError(f"k={k!r} must be a positive integer.")
-    for name, v in (("bandwidth", bandwidth), ("caliper", caliper)):
-        if v is None and name == "caliper":
-            continue
-        ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
-        if not ok or not np.isfinite(float(v)) or float(v) <= 0:  # type: ignore[arg-type]
-            raise InvalidOptionError(f"{name}={v!r} must be a positive number.")
-    if not isinstance(by_year, bool):
-        raise InvalidOptionError(f"by_year={by_year!r} must be True or False.")
-
-
-def _check_data(panel: Panel, outcome: str, treatment: str, covariates: tuple[str, ...]) -> None:
-    cols = panel.frame.columns
-    roles = [("outcome", outcome), ("treatment", treatment)]
-    roles += [("covariates", c) for c in covariates]
-    missing = [f"{v!r} ({role})" for role, v in roles if not isinstance(v, str) or v not in cols]
-    if missing:
-        raise FormulaError(
-            f"psm_did: unknown column(s) {', '.join(missing)}; the data has columns "
-            f"{describe_values(sorted(map(str, cols)), limit=20)}."
-        )
-    if not covariates:
-        raise InvalidOptionError(
-            "covariates=() is empty; psm_did needs at least one covariate for the propensity score."
-        )
-    text = [c for c in covariates if not pd.api.types.is_numeric_dtype(panel.frame[c])]
-    if text:
-        raise FormulaError(f"covariates {text} must be numeric columns.")
-
-
 def psm_did(
     data: Panel | pd.DataFrame,
     outcome: str,
@@ -327,9 +290,9 @@ def psm_did(
     True
     """
     covs = (covariates,) if isinstance(covariates, str) else tuple(covariates)
-    _check_options(method, k, caliper, bandwidth, by_year)
+    check_options(method, k, caliper, bandwidth, by_year)
     panel = as_panel(data, county, year, who="psm_did")
-    _check_data(panel, outcome, treatment, covs)
+    check_data(panel, outcome, treatment, covs)
     covariates = covs
     units, base = _units(panel, treatment, covariates, by_year, base_year)
     ok = units[list(covariates)].notna().all(axis=1)
