@@ -39,7 +39,8 @@ def level_from_alpha(fn: Callable[..., R]) -> Callable[..., R]:
             kwargs["level"] = 1.0 - float(alpha) if isinstance(alpha, int | float) else alpha
         return fn(*args, **kwargs)
 
-    wrapper.__ce_renamed__ = {"alpha": "level"}  # type: ignore[attr-defined]
+    renamed = {**getattr(fn, "__ce_renamed__", {}), "alpha": "level"}
+    wrapper.__ce_renamed__ = renamed  # type: ignore[attr-defined]
     return wrapper
 
 
