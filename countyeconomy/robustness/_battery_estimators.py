@@ -1,11 +1,15 @@
 """The battery's side-by-side comparison of the heterogeneity-robust event-study estimators.
 
-Each estimator is called through its public function and keyed by that function's name (the
-comparison keys of ``countyeconomy.estimators.registry``).
+Each estimator is keyed by its public function's name (the comparison keys of
+``countyeconomy.estimators.registry``). Where :func:`~countyeconomy.compare_event_studies` runs
+the registry (it takes ``control=``), the battery goes through it; otherwise it calls the five
+public estimator functions itself, with the same options.
 """
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from countyeconomy.errors import CountyEconomyError
+from countyeconomy.errors import CountyEconomyError, CountyEconomyWarning
 from countyeconomy.estimators import (
     att_gt,
+    compare_event_studies,
     did_multiplegt,
     event_study,
     imputation_did,
@@ -73,7 +78,7 @@ def _runners(
 ) -> dict[str, Callable[[], Any]]:
     panel, lo, hi = d.panel, window[0], window[1]
     vcov = Cluster(d.cluster)
-    cs_control = {} if control is None else {"control": control}
+    cs_control: dict[str, Any] = {} if control is None else {"control": control}
 
     def es() -> Any:
         return event_study(
@@ -87,7 +92,7 @@ def _runners(
             d.cohort,
             covariates=d.covariates,
             base_period="universal",
-            **cs_control,  # type: ignore[arg-type]
+            **cs_control,
         )
         return res.aggregate("dynamic")
 
@@ -98,7 +103,7 @@ def _runners(
             d.cohort,
             covariates=d.covariates,
             vcov=vcov,
-            **cs_control,  # type: ignore[arg-type]
+            **cs_control,
         )
 
     def bjs() -> Any:
@@ -128,11 +133,43 @@ def _runners(
     }
 
 
+def _via_registry(
+    d: Design, window: tuple[int, int], control: str | None
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str]] | None:
+    """The comparison through :func:`~countyeconomy.compare_event_studies` when it runs the
+    estimator registry (it then takes ``control=``); ``None`` with an older version."""
+    if "control" not in inspect.signature(compare_event_studies).parameters:
+        return None
+    opts: dict[str, Any] = {"control": control}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CountyEconomyWarning)  # skips are reported in the verdict
+        res = compare_event_studies(
+            d.panel,
+            d.outcome,
+            d.cohort,
+            window=window,
+            covariates=d.covariates,
+            vcov=Cluster(d.cluster),
+            **opts,
+        )
+    info: Any = res.info  # a FitInfo once compare_event_studies runs the registry
+    extra = info.extra
+    key_of = {str(title): str(key) for key, title in extra["titles"].items()}
+    frame = res.frame.assign(estimator=res.frame["estimator"].map(key_of))
+    return frame[_FRAME_COLUMNS], dict(res.results), dict(extra["skipped"])
+
+
 def compare_estimators(
     d: Design, window: tuple[int, int], control: str | None
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str]]:
     """Long frame of event-time estimates, the results by key, and the estimators skipped (an
     unsupported ``control`` or a design the estimator cannot fit) with the reason."""
+    registered = _via_registry(d, window, control)
+    if registered is not None:
+        if registered[0].empty:
+            reasons = "; ".join(f"{k}: {v}" for k, v in registered[2].items())
+            raise CountyEconomyError(f"no estimator could be fitted: {reasons}")
+        return registered
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     frames = []
