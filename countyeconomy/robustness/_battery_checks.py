@@ -80,7 +80,7 @@ class RunContext:
     def baseline(self) -> TWFEResult:
         """The baseline TWFE fit of the design."""
         d = self.design
-        return twfe(d.panel, d.formula, vcov=Cluster(d.cluster))
+        return twfe(d.panel, d.formula, vcov=d.vcov)
 
     @cached_property
     def event_study(self) -> EventStudyResult:
@@ -93,7 +93,7 @@ class RunContext:
             covariates=d.covariates,
             window=self.window,
             absorb=d.absorb,
-            vcov=Cluster(d.cluster),
+            vcov=d.vcov,
         )
 
     # ------------------------------------------------------------------ checks
@@ -161,9 +161,7 @@ class RunContext:
         d = self.design
         if not d.covariates:
             return _skipped("psm: skipped, the design has no covariates for the propensity score")
-        res = psm_did(
-            d.panel, d.outcome, d.treatment, d.covariates, absorb=d.absorb, vcov=Cluster(d.cluster)
-        )
+        res = psm_did(d.panel, d.outcome, d.treatment, d.covariates, absorb=d.absorb, vcov=d.vcov)
         row = _term_row(res.to_frame(), d.treatment)
         worst = float(res.balance["bias_after"].abs().max())
         verdict = (
@@ -184,9 +182,10 @@ class RunContext:
                 f"clustering: skipped, none of {list(self.alt_clusters)} is a column of the data "
                 "with at least two clusters"
             )
-        rows, fits = [], {d.cluster: base}
-        for level in (d.cluster, *levels):
-            fit = fits.get(level) or base.with_vcov(Cluster(level))
+        rows, fits = [], {d.vcov_label: base}
+        rows.append(self._cluster_row(base, d.vcov_label))
+        for level in levels:
+            fit = base.with_vcov(Cluster(level))
             fits[level] = fit
             rows.append(self._cluster_row(fit, level))
         table = pd.DataFrame(rows)
@@ -194,7 +193,7 @@ class RunContext:
         how = "wild bootstrap" if np.isfinite(worst["wild_p_value"]) else "analytic"
         verdict = (
             f"clustering: largest {_p_of(worst, 'p_final')} ({worst['cluster']}, "
-            f"{int(worst['clusters'])} clusters, {how}) across {len(table)} levels"
+            f"{_clusters_text(worst['clusters'])}, {how}) across {len(table)} levels"
         )
         if single:
             verdict += f" ({', '.join(single)}: a single cluster, left out)"
@@ -210,10 +209,11 @@ class RunContext:
     def _cluster_row(self, fit: TWFEResult, level: str) -> dict[str, Any]:
         t = self.design.treatment
         f = _term_row(fit.to_frame(), t)
-        n = int(next(iter(fit.info.clusters.values())))
+        counts = [int(v) for v in fit.info.clusters.values()]
+        n = min(counts) if counts else None  # two-way: the smaller dimension
         row: dict[str, Any] = {
             "cluster": level,
-            "clusters": n,
+            "clusters": pd.NA if n is None else n,
             "estimate": f["estimate"],
             "std_error": f["std_error"],
             "p_value": f["p_value"],
@@ -224,7 +224,7 @@ class RunContext:
             "wild_ci_high": np.nan,
             "wild_draws": pd.NA,
         }
-        if n < FEW_CLUSTERS:
+        if n is not None and len(counts) == 1 and n < FEW_CLUSTERS:
             wb = wild_bootstrap(
                 fit,
                 t,
@@ -250,7 +250,7 @@ class RunContext:
         rows = [_sample_row("baseline", base, d, d.panel)]
         for name, rule in self.sample_filters.items():
             sub = _apply_filter(d.panel, name, rule)
-            fit = twfe(sub, d.formula, vcov=Cluster(d.cluster))
+            fit = twfe(sub, d.formula, vcov=d.vcov)
             fits[name] = fit
             rows.append(_sample_row(name, fit, d, sub))
         table = pd.DataFrame(rows).astype({"counties": "int64", "nobs": "int64"})
@@ -289,6 +289,10 @@ class RunContext:
                 "largest pre-period one"
             )
         return Outcome(verdict, "breakdown_mbar", float(bd), res.to_frame(), res)
+
+
+def _clusters_text(n: Any) -> str:
+    return "no clusters" if n is pd.NA or n is None else f"{int(n)} clusters"
 
 
 def _target_text(target: HonestTarget) -> str:

@@ -5,23 +5,40 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from countyeconomy.errors import FormulaError, TreatmentTimingError
+from countyeconomy._deprecate import warn_renamed
+from countyeconomy.errors import FormulaError, InvalidOptionError, TreatmentTimingError
+from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.robustness._common import as_panel, describe_values
 
-__all__ = ["Design", "check_timing"]
+__all__ = ["Design", "as_vcov", "check_timing"]
 
 _KEY_ALIASES = ("county", "year")
 
 
-@dataclass(frozen=True, eq=False)
+_SPEC_STRINGS = ("iid", "hc1", "hetero", "robust")
+
+
+def as_vcov(vcov: object) -> VcovSpec:
+    """A covariance spec from ``vcov=``: a spec object, ``"iid"``/``"hc1"``, or cluster column
+    names (``"county"``, ``"county+year"``, ``"cluster:county"``)."""
+    if isinstance(vcov, str):
+        text = vcov.strip()
+        if text and text not in _SPEC_STRINGS and not text.startswith("cluster:"):
+            names = [v.strip() for v in text.split("+")]
+            if all(names):
+                return Cluster(*names)
+    return resolve_vcov(vcov)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, eq=False, init=False, repr=False)
 class Design:
-    """One staggered-adoption DID design: data, outcome, treatment timing, controls, clustering.
+    """One staggered-adoption DID design: data, outcome, treatment timing, controls, covariance.
 
     Validated at construction: every named column must exist in the data (the error names each
     one that does not), and the cohort must be the first year with ``treatment == 1`` in every
@@ -44,8 +61,10 @@ class Design:
     absorb
         Absorbed fixed effects in :func:`~countyeconomy.twfe` syntax (``county`` and
         ``year`` name the panel keys).
-    cluster
-        Cluster column of the baseline standard errors (``"county"`` = the county key).
+    vcov
+        Covariance of the baseline fits: ``Cluster("county")`` (default), a cluster column name
+        (``"county"``, ``"prefecture"``), ``"hc1"``, ``"iid"`` or any spec object. The retired
+        ``cluster="county"`` still works for one release with a ``FutureWarning``.
     county, year
         Key columns of a DataFrame (default ``"county"`` and ``"year"``); with a Panel
         they must be ``None`` or the Panel's own keys.
@@ -56,6 +75,8 @@ class Design:
         A named column is not in the data (the message names it and its role).
     TreatmentTimingError
         The cohort and treatment columns disagree (the message names the counties).
+    InvalidOptionError
+        An unknown argument or covariance.
 
     Examples
     --------
@@ -65,25 +86,75 @@ class Design:
     ...               cohort="first_treated", covariates=("log_gdp_pc",))
     >>> d.formula
     'log_rural_income ~ policy + log_gdp_pc | county + year'
+    >>> d.cluster
+    'county'
     """
 
-    data: Panel | pd.DataFrame
+    data: Panel
     outcome: str
     treatment: str
     cohort: str
-    covariates: Sequence[str] = ()
-    absorb: str = "county + year"
-    cluster: str = "county"
-    county: str | None = None
-    year: str | None = None
+    covariates: tuple[str, ...]
+    absorb: str
+    vcov: VcovSpec
+    county: str | None
+    year: str | None
 
-    def __post_init__(self) -> None:
-        covs = (self.covariates,) if isinstance(self.covariates, str) else self.covariates
-        object.__setattr__(self, "covariates", tuple(covs))
-        panel = as_panel(self.data, self.county, self.year, who="Design")
-        object.__setattr__(self, "data", panel)
+    def __init__(
+        self,
+        data: Panel | pd.DataFrame,
+        outcome: str,
+        treatment: str,
+        cohort: str,
+        covariates: Sequence[str] | str = (),
+        absorb: str = "county + year",
+        vcov: str | VcovSpec = "county",
+        county: str | None = None,
+        year: str | None = None,
+        **retired: Any,
+    ) -> None:
+        if "cluster" in retired:
+            if vcov != "county":
+                raise InvalidOptionError("Design() got both cluster= (retired) and vcov=.")
+            warn_renamed("Design(cluster=...)", "vcov=...")
+            vcov = retired.pop("cluster")
+        if retired:
+            raise InvalidOptionError(
+                f"Design() got unexpected argument(s) {sorted(retired)}; it takes data, outcome, "
+                "treatment, cohort, covariates, absorb, vcov, county and year."
+            )
+        covs = (covariates,) if isinstance(covariates, str) else tuple(covariates)
+        panel = as_panel(data, county, year, who="Design")
+        values = {
+            "data": panel,
+            "outcome": outcome,
+            "treatment": treatment,
+            "cohort": cohort,
+            "covariates": covs,
+            "absorb": absorb,
+            "vcov": as_vcov(vcov),
+            "county": county,
+            "year": year,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
         self._check_columns(panel)
-        check_timing(panel, self.cohort, self.treatment)
+        check_timing(panel, cohort, treatment)
+
+    @property
+    def cluster(self) -> str | None:
+        """The cluster column of a one-way clustered ``vcov`` (``None`` otherwise)."""
+        v = self.vcov
+        if isinstance(v, Cluster) and len(v.variables) == 1:
+            return v.variables[0]
+        return None
+
+    @property
+    def vcov_label(self) -> str:
+        """``vcov`` in words: the cluster column(s) (``"county"``, ``"county+year"``) or the
+        kind (``"hc1"``)."""
+        v = self.vcov
+        return "+".join(v.variables) if isinstance(v, Cluster) else str(v.kind)
 
     def _check_columns(self, panel: Panel) -> None:
         columns = set(panel.frame.columns) | set(_KEY_ALIASES)
@@ -91,8 +162,9 @@ class Design:
             ("outcome", self.outcome),
             ("treatment", self.treatment),
             ("cohort", self.cohort),
-            ("cluster", self.cluster),
         ]
+        if isinstance(self.vcov, Cluster):
+            roles += [("vcov", c) for c in self.vcov.variables]
         roles += [("covariate", c) for c in self.covariates]
         roles += [("absorb", t.strip()) for t in re.split(r"[+^]", self.absorb) if t.strip()]
         missing = [
@@ -107,7 +179,7 @@ class Design:
     @property
     def panel(self) -> Panel:
         """The validated :class:`~countyeconomy.Panel` of the design."""
-        return cast(Panel, self.data)
+        return self.data
 
     @property
     def formula(self) -> str:
@@ -120,7 +192,7 @@ class Design:
         return (
             f"Design(outcome={self.outcome!r}, treatment={self.treatment!r}, "
             f"cohort={self.cohort!r}, covariates={self.covariates!r}, absorb={self.absorb!r}, "
-            f"cluster={self.cluster!r}, panel: {p.frame[p.county].nunique():,} counties, "
+            f"vcov={self.vcov_label!r}, panel: {p.frame[p.county].nunique():,} counties, "
             f"{len(p.frame):,} rows)"
         )
 

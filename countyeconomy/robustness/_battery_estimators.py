@@ -26,7 +26,6 @@ from countyeconomy.estimators import (
     imputation_did,
     sun_abraham,
 )
-from countyeconomy.inference import Cluster
 from countyeconomy.panel import NEVER_TREATED
 from countyeconomy.results import FrozenResult, Summary
 from countyeconomy.robustness._battery_design import Design
@@ -77,7 +76,7 @@ def _runners(
     d: Design, window: tuple[int, int], control: str | None
 ) -> dict[str, Callable[[], Any]]:
     panel, lo, hi = d.panel, window[0], window[1]
-    vcov = Cluster(d.cluster)
+    vcov = d.vcov
     cs_control: dict[str, Any] = {} if control is None else {"control": control}
 
     def es() -> Any:
@@ -149,7 +148,7 @@ def _via_registry(
             d.cohort,
             window=window,
             covariates=d.covariates,
-            vcov=Cluster(d.cluster),
+            vcov=d.vcov,
             **opts,
         )
     info: Any = res.info  # a FitInfo once compare_event_studies runs the registry

@@ -169,7 +169,7 @@ def robustness_battery(
     ----------
     design
         The :class:`~countyeconomy.Design` (data, outcome, treatment, cohort, covariates,
-        absorb, cluster); its cohort and treatment columns have been checked to agree.
+        absorb, vcov); its cohort and treatment columns have been checked to agree.
     checks
         Names from :data:`CHECKS` to run (default all): ``"pretrends"`` (event-study joint
         pre-trend test), ``"bacon"`` (Goodman-Bacon decomposition), ``"estimators"``

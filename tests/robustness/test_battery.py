@@ -217,14 +217,14 @@ def test_to_latex_returns_tabulars(report: RobustnessReport) -> None:
 def test_bad_design_names_the_column(panel: ce.Panel) -> None:
     with pytest.raises(FormulaError, match=r"'nope' \(outcome\)"):
         Design(panel, outcome="nope", treatment=TREAT, cohort=COHORT)
-    with pytest.raises(FormulaError, match=r"'town' \(cluster\), 'gdp' \(covariate\)"):
+    with pytest.raises(FormulaError, match=r"'town' \(vcov\), 'gdp' \(covariate\)"):
         Design(
             panel,
             outcome=OUTCOME,
             treatment=TREAT,
             cohort=COHORT,
             covariates=["gdp"],
-            cluster="town",
+            vcov="town",
         )
     with pytest.raises(ce.CountyEconomyError, match="'region' \\(absorb\\)"):
         Design(
@@ -418,3 +418,22 @@ def test_control_group_and_honest_target_are_passed_on(design: Design, es: objec
     assert set(est.table["estimator"]) <= {
         "event_study", "att_gt", "sun_abraham", "imputation_did", "did_multiplegt"
     }  # fmt: skip
+
+
+def test_design_takes_vcov_and_the_retired_cluster(panel: ce.Panel) -> None:
+    d = Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, vcov="prefecture")
+    assert d.vcov == ce.Cluster("prefecture") and d.cluster == "prefecture"
+    with pytest.warns(FutureWarning, match=r"cluster=.*vcov="):
+        old = Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, cluster="prefecture")
+    assert old.vcov == d.vcov
+    hc1 = Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, vcov="hc1")
+    assert hc1.cluster is None and hc1.vcov_label == "hc1"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CountyEconomyWarning)  # 3 provinces: few clusters
+        rep = robustness_battery(hc1, checks="clustering", draws=DRAWS, seed=1, progress=False)
+    table = rep["clustering"].table
+    assert table["cluster"].tolist() == ["hc1", "prefecture", "province"], rep["clustering"]
+    with pytest.raises(InvalidOptionError, match="unexpected"):
+        Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, clusters="x")  # type: ignore[call-arg]
+    with pytest.raises(InvalidOptionError, match="vcov="):
+        Design(panel, outcome=OUTCOME, treatment=TREAT, cohort=COHORT, vcov=3)  # type: ignore[arg-type]
