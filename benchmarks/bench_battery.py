@@ -31,17 +31,18 @@ import numpy as np
 import pandas as pd
 
 import countyeconomy as ce
-from countyeconomy.robustness.battery import CHECKS, Design, RobustnessReport, run_robustness
+from countyeconomy import Design, RobustnessReport, robustness_battery
+from countyeconomy.robustness import CHECKS
 
 
 def battery(design: Design, draws: int, seed: int) -> tuple[RobustnessReport, float]:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rep = run_robustness(
+        rep = robustness_battery(
             design,
             seed=seed,
-            placebo_draws=draws,
+            draws=draws,
             sample_filters={"no districts": "not name.str.endswith('区')"},
             progress=False,
         )

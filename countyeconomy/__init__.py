@@ -32,8 +32,13 @@ from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
 from countyeconomy.report import coefplot, table
 from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
-from countyeconomy.robustness import Design, RobustnessReport, honest_did, psm_did
-from countyeconomy.robustness import run_robustness as robustness_battery
+from countyeconomy.robustness import (
+    Design,
+    RobustnessReport,
+    honest_did,
+    psm_did,
+    robustness_battery,
+)
 
 __version__ = "0.1.0"
 

@@ -1,30 +1,23 @@
 """The robustness battery referees ask for, and its checks (PSM-DID, HonestDiD sensitivity bounds).
 
-``countyeconomy.robustness(design, ...)`` runs the whole battery: this subpackage is callable and
-forwards to :func:`run_robustness`. ``countyeconomy.robustness_battery`` is the same function under
-a name that type checkers and IDEs see.
+:func:`robustness_battery` (``countyeconomy.robustness_battery``) runs the whole battery over one
+:class:`Design` and returns a :class:`RobustnessReport`. ``run_robustness`` and ``run`` are the
+retired names of the same function (they warn with a ``FutureWarning``).
 """
 
-import sys
-import types
-from typing import Any
-
+from countyeconomy.robustness._honest_inputs import EventStudyInputs, EventStudyLike
 from countyeconomy.robustness.battery import (
     CHECKS,
     CheckResult,
     Design,
     RobustnessReport,
+    check_seeds,
+    robustness_battery,
+    run,
     run_robustness,
 )
-from countyeconomy.robustness.honest_did import (
-    EventStudyInputs,
-    EventStudyLike,
-    HonestDiDResult,
-    honest_did,
-)
-from countyeconomy.robustness.psm_did import PSMDIDResult, psm_did
-
-run = run_robustness
+from countyeconomy.robustness.honest import HonestDiDResult, honest_did
+from countyeconomy.robustness.psm import PSMDIDResult, psm_did
 
 __all__ = [
     "CHECKS",
@@ -35,18 +28,10 @@ __all__ = [
     "HonestDiDResult",
     "PSMDIDResult",
     "RobustnessReport",
+    "check_seeds",
     "honest_did",
     "psm_did",
+    "robustness_battery",
     "run",
     "run_robustness",
 ]
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``countyeconomy.robustness(design, ...)`` run the battery, as the issue's API reads."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> RobustnessReport:
-        return run_robustness(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,7 +1,8 @@
-"""The checks of the robustness battery: each returns a table, charts, a verdict and its number."""
+"""The checks of the robustness battery: each returns a table, a verdict and its number."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -11,20 +12,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from countyeconomy.errors import IdentificationError
-from countyeconomy.estimators import (
-    bacon_decomposition,
-    compare_event_studies,
-    event_study,
-    twfe,
-)
-from countyeconomy.estimators.staggered.event_study import EventStudyResult
-from countyeconomy.estimators.twfe import TWFEResult
+from countyeconomy.errors import CountyEconomyError, IdentificationError, InvalidOptionError
+from countyeconomy.estimators import EventStudyResult, TWFEResult, bacon_decomposition
+from countyeconomy.estimators import event_study as fit_event_study
+from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import Cluster, placebo_test, wild_bootstrap
 from countyeconomy.panel import Panel
+from countyeconomy.results import format_p_value
 from countyeconomy.robustness._battery_design import Design
-from countyeconomy.robustness.honest_did import honest_did
-from countyeconomy.robustness.psm_did import psm_did
+from countyeconomy.robustness._battery_estimators import (
+    EstimatorComparison,
+    compare_estimators,
+    spread_table,
+)
+from countyeconomy.robustness._honest_inputs import event_study_inputs, target_weights
+from countyeconomy.robustness.honest import honest_did
+from countyeconomy.robustness.psm import psm_did
 
 __all__ = ["FEW_CLUSTERS", "Outcome", "RunContext", "SampleFilter", "honest_grid"]
 
@@ -32,6 +35,7 @@ FEW_CLUSTERS = 42
 """Below this many clusters the clustering check adds a wild cluster bootstrap p-value."""
 
 SampleFilter = str | Callable[[pd.DataFrame], Any]
+HonestTarget = int | Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,19 @@ class Outcome:
     statistic: str
     value: float
     table: pd.DataFrame
-    charts: tuple[Any, ...]
     result: Any
     status: str = "ok"
 
 
-def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+def _draws_kwarg(fn: Callable[..., Any], draws: int) -> dict[str, Any]:
+    """``draws=`` where the function takes it, else its older spelling ``reps=``."""
+    params = inspect.signature(fn).parameters
+    return {"draws": draws} if "draws" in params else {"reps": draws}
+
+
+def _used_draws(res: Any) -> int:
+    n = getattr(res, "draws", None)
+    return int(n if n is not None else res.reps)
 
 
 @dataclass
@@ -59,31 +69,32 @@ class RunContext:
     seeds: Mapping[str, int]
     executor: Executor | None = None
     progress: bool = True
-    placebo_draws: int = 1000
-    bootstrap_reps: int = 9999
+    draws: int = 999
+    control: str | None = None
     alt_clusters: Sequence[str] = ("prefecture", "province")
     sample_filters: Mapping[str, SampleFilter] = field(default_factory=dict)
     honest_mbar: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0)
+    honest_target: HonestTarget = 0
     window: tuple[int, int] = (-5, 5)
 
     @cached_property
     def baseline(self) -> TWFEResult:
         """The baseline TWFE fit of the design."""
         d = self.design
-        return twfe(d.panel, d.formula, vcov=Cluster(d.cluster))
+        return twfe(d.panel, d.formula, vcov=d.vcov)
 
     @cached_property
     def event_study(self) -> EventStudyResult:
         """The TWFE event study of the design."""
         d = self.design
-        return event_study(
+        return fit_event_study(
             d.panel,
             d.outcome,
             d.cohort,
             covariates=d.covariates,
             window=self.window,
             absorb=d.absorb,
-            vcov=Cluster(d.cluster),
+            vcov=d.vcov,
         )
 
     # ------------------------------------------------------------------ checks
@@ -93,8 +104,11 @@ class RunContext:
         ok = w.p_value >= 0.05
         note = "no evidence against parallel trends" if ok else "pre-trends reject parallel trends"
         dof = f"({w.df}, {w.df_denom})" if w.df_denom is not None else f"({w.df})"
-        verdict = f"pre-trends: joint {w.distribution}{dof} = {w.statistic:.2f}, p {_p(w.p_value)} ({note} at 5%)"
-        return Outcome(verdict, "p_value", w.p_value, es.event_frame(), (es.plot(),), es)
+        verdict = (
+            f"pre-trends: joint {w.distribution}{dof} = {w.statistic:.2f}, "
+            f"{format_p_value(w.p_value)} ({note} at 5%)"
+        )
+        return Outcome(verdict, "p_value", w.p_value, es.event_frame(), es)
 
     def bacon(self) -> Outcome:
         d = self.design
@@ -110,62 +124,53 @@ class RunContext:
             [t, pd.DataFrame([{"type": "TWFE", "weight": 1.0, "estimate": b.twfe}])],
             ignore_index=True,
         ).astype({"n_comparisons": "Int64"})
-        return Outcome(verdict, "forbidden_weight", share, table, (b.plot(),), b)
+        return Outcome(verdict, "forbidden_weight", share, table, b)
 
     def estimators(self) -> Outcome:
-        d = self.design
-        c = compare_event_studies(
-            d.panel,
-            d.outcome,
-            d.cohort,
-            window=self.window,
-            covariates=d.covariates,
-            vcov=Cluster(d.cluster),
-        )
-        wide = c.frame.pivot_table(index="event_time", columns="estimator", values="estimate")
-        post = c.frame[c.frame["event_time"] >= 0].groupby("estimator")["estimate"].mean()
-        table = wide.T.assign(mean_post=post).reset_index()
-        table.columns = [str(x) for x in table.columns]
-        means = {str(k): float(v) for k, v in post.items()}
+        frame, results, skipped = compare_estimators(self.design, self.window, self.control)
+        table, means = spread_table(frame, self.control)
         lo, hi = min(means, key=means.__getitem__), max(means, key=means.__getitem__)
         spread = means[hi] - means[lo]
         verdict = (
             f"estimators: mean post-period effect from {means[lo]:.4f} ({lo}) to "
             f"{means[hi]:.4f} ({hi}) across {len(means)} estimators; spread {spread:.4f}"
         )
-        if c.info.skipped:
-            verdict += f" (skipped: {', '.join(c.info.skipped)})"
-        return Outcome(verdict, "spread", spread, table, (c.plot(),), c)
+        if self.control is not None:
+            verdict += f" (control={self.control!r} where supported)"
+        if skipped:
+            verdict += f" (skipped: {', '.join(skipped)})"
+        result = EstimatorComparison(frame, results, skipped, self.control)
+        return Outcome(verdict, "spread", spread, table, result)
 
     def placebo(self) -> Outcome:
         res = placebo_test(
             self.baseline,
             self.design.treatment,
-            draws=self.placebo_draws,
+            draws=self.draws,
             seed=self.seeds["placebo"],
             executor=self.executor,
             progress=self.progress,
         )
         verdict = (
-            f"placebo: randomization p {_p(res.p_value)} (two-sided, {res.draws:,} draws; "
-            f"estimate {res.estimate:.4f}, placebo sd {np.nanstd(res.coefs, ddof=1):.4f})"
+            f"placebo: randomization {format_p_value(res.p_value, res.draws)} (two-sided, "
+            f"{res.draws:,} draws; estimate {res.estimate:.4f}, placebo sd "
+            f"{np.nanstd(res.coefs, ddof=1):.4f})"
         )
-        return Outcome(verdict, "p_value", res.p_value, res.to_frame(), (res.plot(),), res)
+        return Outcome(verdict, "p_value", res.p_value, res.to_frame(), res)
 
     def psm(self) -> Outcome:
         d = self.design
         if not d.covariates:
             return _skipped("psm: skipped, the design has no covariates for the propensity score")
-        res = psm_did(
-            d.panel, d.outcome, d.treatment, d.covariates, absorb=d.absorb, vcov=Cluster(d.cluster)
-        )
+        res = psm_did(d.panel, d.outcome, d.treatment, d.covariates, absorb=d.absorb, vcov=d.vcov)
         row = _term_row(res.to_frame(), d.treatment)
         worst = float(res.balance["bias_after"].abs().max())
         verdict = (
-            f"PSM-DID: ATT = {res.att:.4f} (SE {row['std_error']:.4f}, p {_p(row['p_value'])}); "
-            f"max |standardised bias| after matching {worst:.1f}%"
+            f"PSM-DID: ATT = {res.att:.4f} (SE {row['std_error']:.4f}, "
+            f"{format_p_value(row['p_value'])}); max |standardised bias| after matching "
+            f"{worst:.1f}%"
         )
-        return Outcome(verdict, "att", res.att, res.to_frame(), (res.plot(),), res)
+        return Outcome(verdict, "att", res.att, res.to_frame(), res)
 
     def clustering(self) -> Outcome:
         d, base = self.design, self.baseline
@@ -178,17 +183,18 @@ class RunContext:
                 f"clustering: skipped, none of {list(self.alt_clusters)} is a column of the data "
                 "with at least two clusters"
             )
-        rows, fits = [], {d.cluster: base}
-        for level in (d.cluster, *levels):
-            fit = fits.get(level) or base.with_vcov(Cluster(level))
+        rows, fits = [], {d.vcov_label: base}
+        rows.append(self._cluster_row(base, d.vcov_label))
+        for level in levels:
+            fit = base.with_vcov(Cluster(level))
             fits[level] = fit
             rows.append(self._cluster_row(fit, level))
         table = pd.DataFrame(rows)
         worst = _row_at(table, int(np.argmax(table["p_final"].to_numpy(dtype=float))))
         how = "wild bootstrap" if np.isfinite(worst["wild_p_value"]) else "analytic"
         verdict = (
-            f"clustering: largest p {_p(worst['p_final'])} ({worst['cluster']}, "
-            f"{int(worst['clusters'])} clusters, {how}) across {len(table)} levels"
+            f"clustering: largest {_p_of(worst, 'p_final')} ({worst['cluster']}, "
+            f"{_clusters_text(worst['clusters'])}, {how}) across {len(table)} levels"
         )
         if single:
             verdict += f" ({', '.join(single)}: a single cluster, left out)"
@@ -196,21 +202,19 @@ class RunContext:
         if len(wild):
             few = _row_at(wild, int(np.argmin(wild["clusters"].to_numpy())))
             verdict += (
-                f"; wild bootstrap p {_p(few['wild_p_value'])} with {int(few['clusters'])} "
+                f"; wild bootstrap {_p_of(few, 'wild_p_value')} with {int(few['clusters'])} "
                 f"{few['cluster']} clusters"
             )
-        from countyeconomy.report import coefplot
-
-        chart = coefplot(*fits.values(), model_names=list(fits), keep=[d.treatment])
-        return Outcome(verdict, "max_p_value", float(worst["p_final"]), table, (chart,), fits)
+        return Outcome(verdict, "max_p_value", float(worst["p_final"]), table, fits)
 
     def _cluster_row(self, fit: TWFEResult, level: str) -> dict[str, Any]:
         t = self.design.treatment
         f = _term_row(fit.to_frame(), t)
-        n = int(next(iter(fit.info.clusters.values())))
+        counts = [int(v) for v in fit.info.clusters.values()]
+        n = min(counts) if counts else None  # two-way: the smaller dimension
         row: dict[str, Any] = {
             "cluster": level,
-            "clusters": n,
+            "clusters": pd.NA if n is None else n,
             "estimate": f["estimate"],
             "std_error": f["std_error"],
             "p_value": f["p_value"],
@@ -219,12 +223,13 @@ class RunContext:
             "wild_p_value": np.nan,
             "wild_ci_low": np.nan,
             "wild_ci_high": np.nan,
+            "wild_draws": pd.NA,
         }
-        if n < FEW_CLUSTERS:
+        if n is not None and len(counts) == 1 and n < FEW_CLUSTERS:
             wb = wild_bootstrap(
                 fit,
                 t,
-                reps=self.bootstrap_reps,
+                **_draws_kwarg(wild_bootstrap, self.draws),
                 seed=self.seeds["clustering"],
                 executor=self.executor,
                 progress=self.progress,
@@ -233,6 +238,7 @@ class RunContext:
                 "wild_p_value": wb.p_value,
                 "wild_ci_low": wb.ci_low,
                 "wild_ci_high": wb.ci_high,
+                "wild_draws": _used_draws(wb),
             }
         row["p_final"] = row["wild_p_value"] if np.isfinite(row["wild_p_value"]) else row["p_value"]
         return row
@@ -242,54 +248,80 @@ class RunContext:
         if not self.sample_filters:
             return _skipped("samples: skipped, no sample_filters given")
         fits: dict[str, TWFEResult] = {"baseline": base}
-        rows = [_sample_row("baseline", base, d)]
+        rows = [_sample_row("baseline", base, d, d.panel)]
         for name, rule in self.sample_filters.items():
             sub = _apply_filter(d.panel, name, rule)
-            fit = twfe(sub, d.formula, vcov=Cluster(d.cluster))
+            fit = twfe(sub, d.formula, vcov=d.vcov)
             fits[name] = fit
-            rows.append(_sample_row(name, fit, d))
-        table = pd.DataFrame(rows)
+            rows.append(_sample_row(name, fit, d, sub))
+        table = pd.DataFrame(rows).astype({"counties": "int64", "nobs": "int64"})
         alt = table.iloc[1:]
         worst = float(alt["p_value"].max())
         verdict = (
             f"samples: estimate {alt['estimate'].min():.4f} to {alt['estimate'].max():.4f} "
             f"across {len(alt)} sample(s) (baseline {float(base.params[d.treatment]):.4f}); "
-            f"largest p {_p(worst)}"
+            f"largest {format_p_value(worst)}"
         )
-        from countyeconomy.report import coefplot
-
-        chart = coefplot(*fits.values(), model_names=list(fits), keep=[d.treatment])
-        return Outcome(verdict, "max_p_value", worst, table, (chart,), fits)
+        return Outcome(verdict, "max_p_value", worst, table, fits)
 
     def honestdid(self) -> Outcome:
         es = self.event_study
+        inputs = event_study_inputs(es)
+        lv = target_weights(inputs, self.honest_target)
         res = honest_did(
-            es, mbar=self.honest_mbar, grid=honest_grid(es), seed=self.seeds["honestdid"]
+            inputs,
+            mbar=self.honest_mbar,
+            l_vec=lv,
+            grid=honest_grid(es, self.honest_target),
+            seed=self.seeds["honestdid"],
         )
         bd = res.breakdown
-        if bd is None:
-            verdict = "HonestDiD: no breakdown value, the robust CI covers 0 even at Mbar = 0"
-            value = float("nan")
+        target = _target_text(self.honest_target)
+        if np.isnan(bd):
+            verdict = (
+                f"HonestDiD: no breakdown value, the robust CI of {target} covers 0 even at "
+                "Mbar = 0"
+            )
         else:
             sign = ">=" if res.breakdown_censored else "="
             verdict = (
-                f"HonestDiD: breakdown Mbar {sign} {bd:.2f}; the first post-period effect "
-                f"{res.estimate:.4f} stays significant for post-period trend violations up to "
-                f"{bd:.2f}x the largest pre-period one"
+                f"HonestDiD: breakdown Mbar {sign} {bd:.2f}; {target} ({res.estimate:.4f}) "
+                f"stays significant for post-period trend violations up to {bd:.2f}x the "
+                "largest pre-period one"
             )
-            value = float(bd)
-        return Outcome(verdict, "breakdown_mbar", value, res.to_frame(), (res.plot(),), res)
+        return Outcome(verdict, "breakdown_mbar", float(bd), res.to_frame(), res)
 
 
-def honest_grid(es: EventStudyResult) -> tuple[float, float]:
-    """HonestDiD's theta grid: 20 SEs of the first post-period effect beyond both 0 and it.
+def _clusters_text(n: Any) -> str:
+    return "no clusters" if n is pd.NA or n is None else f"{int(n)} clusters"
+
+
+def _target_text(target: HonestTarget) -> str:
+    if isinstance(target, int | np.integer):
+        return f"the effect at event time {int(target)}"
+    return f"the average effect over event times {[int(t) for t in target]}"
+
+
+def honest_grid(es: Any, target: HonestTarget = 0) -> tuple[float, float]:
+    """HonestDiD's theta grid: 20 SEs of the target effect beyond both 0 and it.
 
     R's default (+/- 20 SEs around 0) cuts the robust set of a precisely estimated effect.
     """
-    f = es.event_frame()
-    row = _row_at(f, int(np.flatnonzero(f["event_time"].to_numpy() == 0)[0]))
-    b, se = float(row["estimate"]), float(row["std_error"])
+    inputs = event_study_inputs(es)
+    lv = target_weights(inputs, target)
+    post = slice(inputs.num_pre, None)
+    b = float(lv @ inputs.betahat[post])
+    se = float(np.sqrt(lv @ inputs.sigma[post, post] @ lv))
     return (min(0.0, b) - 20 * se, max(0.0, b) + 20 * se)
+
+
+def _p_of(row: Mapping[str, Any], column: str) -> str:
+    """A p-value of a clustering row at its resolution (bootstrap draws when it is one)."""
+    p = float(row[column])
+    wild = column == "wild_p_value" or (
+        column == "p_final" and np.isfinite(float(row["wild_p_value"]))
+    )
+    return format_p_value(p, int(row["wild_draws"]) if wild else None)
 
 
 def _row_at(frame: pd.DataFrame, i: int) -> dict[str, Any]:
@@ -307,16 +339,20 @@ def _term_row(frame: pd.DataFrame, term: str) -> dict[str, Any]:
 
 
 def _skipped(reason: str) -> Outcome:
-    return Outcome(reason, "", float("nan"), pd.DataFrame(), (), None, status="skipped")
+    return Outcome(reason, "", float("nan"), pd.DataFrame(), None, status="skipped")
 
 
-def _sample_row(name: str, fit: TWFEResult, d: Design) -> dict[str, Any]:
+def _sample_row(name: str, fit: TWFEResult, d: Design, panel: Panel) -> dict[str, Any]:
+    """Estimate, rows and counties of one sample (counties with a row in the fit's sample)."""
     f = _term_row(fit.to_frame(), d.treatment)
-    n_counties = int(fit.info.fixed_effects.get("county", 0)) or None
+    used = panel.frame[[d.outcome, d.treatment, *d.covariates]].notna().all(axis=1)
+    counties = panel.frame.loc[used, panel.county].nunique()
+    fe = fit.info.fixed_effects
+    n_fe = fe.get(panel.county, fe.get("county")) if "county" in d.absorb else None
     return {
         "sample": name,
         "nobs": int(fit.info.nobs),
-        "counties": n_counties,
+        "counties": int(n_fe) if n_fe else int(counties),
         "estimate": f["estimate"],
         "std_error": f["std_error"],
         "p_value": f["p_value"],
@@ -328,8 +364,16 @@ def _sample_row(name: str, fit: TWFEResult, d: Design) -> dict[str, Any]:
 def _apply_filter(panel: Panel, name: str, rule: SampleFilter) -> Panel:
     """Rows kept by a filter: a ``DataFrame.query`` string or a callable giving a mask or frame."""
     frame = panel.frame
+    where = f"sample_filters[{name!r}]"
     if isinstance(rule, str):
-        kept = frame.query(rule, engine="python")
+        try:
+            kept = frame.query(rule, engine="python")
+        except CountyEconomyError:
+            raise
+        except Exception as err:  # pandas raises many types for a bad query
+            raise InvalidOptionError(
+                f"{where}: the query {rule!r} fails on the data ({type(err).__name__}: {err})."
+            ) from None
     elif callable(rule):
         out = rule(frame)
         if isinstance(out, pd.DataFrame):
@@ -337,15 +381,15 @@ def _apply_filter(panel: Panel, name: str, rule: SampleFilter) -> Panel:
         else:
             mask = np.asarray(out, dtype=bool)
             if mask.shape != (len(frame),):
-                raise IdentificationError(
-                    f"sample filter {name!r} returned {mask.shape[0] if mask.ndim else 0} values; "
+                raise InvalidOptionError(
+                    f"{where} returned {mask.shape[0] if mask.ndim else 0} values; "
                     f"a mask needs one per row ({len(frame)})."
                 )
             kept = frame.loc[mask]
     else:
-        raise IdentificationError(
-            f"sample filter {name!r} must be a query string or a callable, got {type(rule).__name__}."
+        raise InvalidOptionError(
+            f"{where} must be a query string or a callable, got {type(rule).__name__}."
         )
     if kept.empty:
-        raise IdentificationError(f"sample filter {name!r} keeps no rows.")
+        raise IdentificationError(f"{where} keeps no rows.")
     return Panel.from_frame(kept, county=panel.county, year=panel.year)

@@ -6,11 +6,12 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from countyeconomy.results import FrozenResult, Summary
 
 __all__ = ["CheckResult", "RobustnessReport"]
 
@@ -24,7 +25,7 @@ def _fmt(value: Any) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class CheckResult:
+class CheckResult(FrozenResult):
     """One check of the battery.
 
     Attributes
@@ -37,18 +38,19 @@ class CheckResult:
     verdict
         One line stating the number the check rests on.
     statistic, value
-        What that number is (e.g. ``"p_value"``) and the number (``nan`` if none).
+        What that number is (e.g. ``"p_value"``) and the number (``NaN`` if none).
     table
-        The check's table (empty when skipped or failed).
-    charts
-        altair charts of the check.
+        The check's table (empty when skipped or failed); also ``to_frame()``.
     result
-        The underlying result object(s) (``None`` when skipped or failed).
+        The underlying result (a mapping of results by name for the clustering and sample
+        checks; ``None`` when skipped or failed).
     seed
-        The integer seed the check's resampling used (``None`` for deterministic checks);
-        passing it to the underlying function reproduces the numbers.
+        The integer seed of the check's randomness (``None`` for deterministic checks): passing
+        it as ``seed=`` to the underlying function reproduces the numbers.
     seconds
         Wall time of the check.
+    term
+        The coefficient the check's charts show (the design's treatment column).
     """
 
     name: str
@@ -57,18 +59,43 @@ class CheckResult:
     statistic: str = ""
     value: float = float("nan")
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
-    charts: tuple[Any, ...] = ()
     result: Any = None
     seed: int | None = None
     seconds: float = 0.0
+    term: str = ""
 
-    def __repr__(self) -> str:
-        return f"CheckResult({self.name!r}, {self.status}: {self.verdict})"
+    @property
+    def charts(self) -> tuple[Any, ...]:
+        """altair charts of the check, drawn from its result on demand."""
+        res = self.result
+        if res is None:
+            return ()
+        if isinstance(res, Mapping):
+            from countyeconomy.report import coefplot
+
+            keep = [self.term] if self.term else None
+            return (coefplot(*res.values(), model_names=list(res), keep=keep),)
+        plot = getattr(res, "plot", None)
+        return (plot(),) if callable(plot) else ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The check's table (a copy)."""
+        return self.table
+
+    def summary(self) -> Summary:
+        """The check's table with its verdict, status and seed in the footer."""
+        foot = [("Verdict", self.verdict), ("Status", self.status)]
+        if self.seed is not None:
+            foot.append(("Seed", str(self.seed)))
+        table = self.table
+        if table.empty:
+            table = pd.DataFrame({"check": [self.name], "status": [self.status]})
+        return Summary(f"Robustness check: {self.name}", table, tuple(foot))
 
 
 @dataclass(frozen=True, repr=False)
-class RobustnessReport:
-    """The battery's report; see :func:`~countyeconomy.robustness.battery.run_robustness`.
+class RobustnessReport(FrozenResult):
+    """The battery's report; see :func:`~countyeconomy.robustness_battery`.
 
     Attributes
     ----------
@@ -78,18 +105,23 @@ class RobustnessReport:
         Entropy of the root ``numpy.random.SeedSequence``; passing it as ``seed=`` reproduces
         a run made with ``seed=None``.
     design
-        The :class:`~countyeconomy.robustness.battery.Design`.
+        The :class:`~countyeconomy.Design`.
+    options
+        The battery's options (draws, control group, HonestDiD target, ...).
     """
 
     checks: Mapping[str, CheckResult]
     seed_entropy: int
     design: Any = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "checks", MappingProxyType(dict(self.checks)))
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> CheckResult:
-        return self.checks[name]
+        try:
+            return self.checks[name]
+        except KeyError:
+            raise KeyError(
+                f"no check {name!r} in this report; checks: {list(self.checks)}"
+            ) from None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -106,8 +138,9 @@ class RobustnessReport:
         """The one-line verdict of each check."""
         return {k: c.verdict for k, c in self.checks.items()}
 
-    def summary(self) -> pd.DataFrame:
-        """One row per check: ``status``, ``statistic``, ``value``, ``verdict`` (index: check)."""
+    def to_frame(self) -> pd.DataFrame:
+        """One row per check: ``check``, ``status``, ``statistic``, ``value``, ``verdict``,
+        ``seed``, ``seconds``."""
         rows = [
             {
                 "check": c.name,
@@ -115,18 +148,28 @@ class RobustnessReport:
                 "statistic": c.statistic,
                 "value": c.value,
                 "verdict": c.verdict,
+                "seed": c.seed,
+                "seconds": c.seconds,
             }
             for c in self.checks.values()
         ]
-        cols = ["check", "status", "statistic", "value", "verdict"]
-        return pd.DataFrame(rows, columns=cols).set_index("check")
+        cols = ["check", "status", "statistic", "value", "verdict", "seed", "seconds"]
+        return pd.DataFrame(rows, columns=cols).astype({"seed": "object"})
+
+    def summary(self) -> Summary:
+        """Status and verdict of each check; the design and the seed entropy in the footer."""
+        table = self.to_frame()[["check", "status", "verdict"]]
+        foot: list[tuple[str, str]] = [("Seed entropy", str(self.seed_entropy))]
+        if self.design is not None:
+            foot.insert(0, ("Design", str(self.design.formula)))
+        return Summary(f"Robustness report ({len(self.checks)} checks)", table, tuple(foot))
 
     def timings(self) -> pd.Series:
         """Seconds per check."""
         return pd.Series({k: c.seconds for k, c in self.checks.items()}, name="seconds")
 
     def _summary_html(self) -> str:
-        s = self.summary()[["status", "verdict"]]
+        s = self.to_frame().set_index("check")[["status", "verdict"]]
         return s.to_html(classes="ce-table", border=0, escape=True)
 
     def to_html(self, path: str | Path, *, title: str = "Robustness checks") -> Path:
@@ -145,19 +188,12 @@ class RobustnessReport:
 
     def to_latex(self) -> str:
         """LaTeX ``tabular`` blocks: the verdicts, then each check's table."""
-        blocks = [_latex(self.summary()[["status", "verdict"]], "Robustness checks", "summary")]
+        summary = self.to_frame().set_index("check")[["status", "verdict"]]
+        blocks = [_latex(summary, "Robustness checks", "summary")]
         for c in self.checks.values():
             if not c.table.empty:
                 blocks.append(_latex(c.table, c.verdict, c.name))
         return "\n\n".join(blocks)
-
-    def __repr__(self) -> str:
-        lines = [f"Robustness report ({len(self.checks)} checks)"]
-        lines += [f"  [{c.status}] {c.verdict}" for c in self.checks.values()]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return f"<h4>Robustness report</h4>{self._summary_html()}"
 
 
 def _latex(frame: pd.DataFrame, caption: str, label: str) -> str:

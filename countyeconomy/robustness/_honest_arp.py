@@ -129,7 +129,9 @@ def moment_set(
     )
 
 
-def least_favorable_cv(ms: MomentSet, kappa: float, sims: int, seed: int) -> float:
+def least_favorable_cv(
+    ms: MomentSet, kappa: float, sims: int, seed: int | np.random.SeedSequence
+) -> float:
     """``1 - kappa`` quantile of ``max_v gamma_v' xi`` with ``xi ~ N(0, Sigma_y)`` (``sims`` draws
     from ``numpy.random.default_rng(seed)``): the least-favourable first-stage critical value."""
     rng = np.random.default_rng(seed)

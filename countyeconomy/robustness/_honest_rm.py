@@ -56,7 +56,7 @@ def rm_accept(
     hybrid: bool,
     kappa: float,
     sims: int,
-    seed: int,
+    seed: int | np.random.SeedSequence,
 ) -> np.ndarray:
     """Accept region ``(g,)`` on ``grid`` of the ARP (hybrid) test for ``Delta^RM(mbar)``.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import re
 import warnings
 
 import numpy as np
@@ -11,7 +13,7 @@ from scipy import optimize
 
 import countyeconomy as ce
 from countyeconomy.errors import CountyEconomyWarning, IdentificationError, InvalidOptionError
-from countyeconomy.robustness import EventStudyInputs, HonestDiDResult, honest_did
+from countyeconomy.robustness import EventStudyInputs, EventStudyLike, HonestDiDResult, honest_did
 from countyeconomy.robustness._honest_arp import dual_vertices
 from countyeconomy.robustness._honest_flci import optimal_flci
 from tests.robustness import bc_reference as ref
@@ -120,16 +122,15 @@ def test_one_post_period_mbar_zero_is_the_usual_interval() -> None:
 
 
 def test_event_study_result_adapter() -> None:
-    from countyeconomy.estimators.staggered.event_study import event_study
-
     sim = ce.datasets.simulate_staggered_panel(seed=2, n_counties=150)
-    es = event_study(sim.panel, "log_rural_income", "first_treated", window=(-4, 3))
+    es = ce.event_study(sim.panel, "log_rural_income", "first_treated", window=(-4, 3))
     res = honest_did(es, mbar=[0, 1], seed=1)
     inp = res.inputs
     assert inp.event_times == (-4, -3, -2, 0, 1, 2, 3)
     assert (inp.num_pre, inp.num_post) == (3, 4)
     labels = list(inp.event_times)
-    np.testing.assert_allclose(inp.sigma, es.event_vcov.loc[labels, labels].to_numpy())
+    vcov = es.event_vcov() if callable(es.event_vcov) else es.event_vcov  # property or method
+    np.testing.assert_allclose(inp.sigma, vcov.loc[labels, labels].to_numpy())
     frame = es.event_frame().set_index("event_time")
     np.testing.assert_allclose(inp.betahat, frame.loc[labels, "estimate"].to_numpy())
     assert honest_did(es, mbar=[0], num_pre=2).inputs.event_times[0] == -3
@@ -154,11 +155,15 @@ def test_bad_input() -> None:
 
 def test_nonconsecutive_event_times_raise() -> None:
     class Gappy:
-        event_times = (-3, -2, 0, 2)
-        reference = -1
-        params = pd.Series([0.0, 0.1, 0.2, 0.3])
-        event_vcov = pd.DataFrame(np.eye(4) * 0.01, index=event_times, columns=event_times)
+        times = (-3, -2, 0, 2)
+        event_vcov = pd.DataFrame(np.eye(4) * 0.01, index=times, columns=times)
 
+        def event_frame(self, level: float = 0.95) -> pd.DataFrame:
+            return pd.DataFrame(
+                {"event_time": [*self.times, -1], "estimate": [0, 0.1, 0.2, 0.3, 0]}
+            )
+
+    assert isinstance(Gappy(), EventStudyLike)
     with pytest.raises(IdentificationError, match="consecutive"):
         honest_did(Gappy())
 
@@ -185,9 +190,7 @@ def test_moderndid_agrees() -> None:
 
 
 def test_callaway_santanna_and_sun_abraham_adapters() -> None:
-    from countyeconomy.estimators.staggered.att_gt import att_gt
-    from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
-
+    att_gt, sun_abraham = ce.att_gt, ce.sun_abraham
     sim = ce.datasets.simulate_staggered_panel(seed=2, n_counties=120)
     panel = sim.panel
     cs = att_gt(panel, "log_rural_income", "first_treated", base_period="universal")
@@ -203,3 +206,70 @@ def test_callaway_santanna_and_sun_abraham_adapters() -> None:
     res_sa = honest_did(sa, mbar=[0.0], num_pre=2)
     assert res_sa.inputs.source == type(sa).__name__
     assert res_sa.inputs.num_pre == 2
+
+
+def test_breakdown_is_nan_when_it_does_not_exist() -> None:
+    flat = EventStudyInputs.from_arrays([*BETA[:4].tolist(), 0.0], SIGMA[:5, :5], num_pre=4)
+    res = honest_did(flat, mbar=[0.0, 1.0])
+    assert isinstance(res.breakdown, float) and np.isnan(res.breakdown)
+    assert "none (the CI covers 0" in repr(res)
+
+
+def test_retired_names_warn_and_give_the_same_numbers() -> None:
+    new = _rm([0.0, 1.0], level=0.9, draws=200, seed=3)
+    with pytest.warns(FutureWarning, match="level="):
+        old_alpha = _rm([0.0, 1.0], alpha=0.1, draws=200, seed=3)
+    with pytest.warns(FutureWarning, match="draws="):
+        old_sims = _rm([0.0, 1.0], level=0.9, lf_sims=200, seed=3)
+    for old in (old_alpha, old_sims):
+        pd.testing.assert_frame_equal(old.bounds, new.bounds)
+    assert new.alpha == pytest.approx(0.1)
+
+
+def test_seed_objects_are_not_consumed() -> None:
+    ss = np.random.SeedSequence(5)
+    a = _rm([1.0], seed=ss, draws=100)
+    b = _rm([1.0], seed=ss, draws=100)
+    pd.testing.assert_frame_equal(a.bounds, b.bounds)
+    c = _rm([1.0], seed=np.random.default_rng(ss), draws=100)
+    pd.testing.assert_frame_equal(a.bounds, c.bounds)
+    d = _rm([1.0], seed=5, draws=100)
+    pd.testing.assert_frame_equal(a.bounds, d.bounds)
+
+
+def test_bad_arguments_are_named() -> None:
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"level": 1.5}, "level=1.5"),
+        ({"level": "high"}, "level='high'"),
+        ({"grid_points": 1}, "grid_points=1"),
+        ({"draws": 0}, "draws=0"),
+        ({"grid": (1.0, -1.0)}, "grid="),
+        ({"grid": "wide"}, "grid="),
+        ({"num_pre": 9}, "num_pre=9"),
+        ({"mbar": ["a"]}, "mbar"),
+        ({"l_vec": ["x", 1, 0, 0]}, "l_vec"),
+        ({"seed": -3}, "seed=-3"),
+    ]
+    for kw, msg in cases:
+        with pytest.raises(ce.CountyEconomyError, match=re.escape(msg)):
+            honest_did(BC, **kw)  # type: ignore[arg-type]
+    with pytest.raises(ce.CountyEconomyError, match="event_study_result"):
+        honest_did(object())
+
+
+def test_results_follow_the_contract_and_pickle() -> None:
+    from countyeconomy.results import FitInfo, PostEstimationResult
+
+    res = _rm([0.0, 0.5])
+    assert isinstance(res, PostEstimationResult)
+    assert isinstance(res.info, FitInfo) and res.info.method == "honest_did"
+    assert res.info.nobs == len(BETA)
+    back = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(back.to_frame(), res.to_frame())
+    assert back.breakdown == res.breakdown and back.options == res.options
+    np.testing.assert_array_equal(back.inputs.sigma, SIGMA)
+    assert not res.l_vec.flags.writeable and not res.inputs.betahat.flags.writeable
+    with pytest.raises(TypeError):
+        res.options["seed"] = 1  # type: ignore[index]
+    inp = pickle.loads(pickle.dumps(BC))
+    assert inp.event_times == BC.event_times and isinstance(inp, PostEstimationResult)

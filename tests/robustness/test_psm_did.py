@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+import re
 import warnings
 
 import numpy as np
@@ -15,6 +18,7 @@ from countyeconomy.errors import (
     IdentificationError,
     InvalidOptionError,
     RowsDroppedWarning,
+    TreatmentTimingError,
 )
 from countyeconomy.robustness import PSMDIDResult, psm_did
 
@@ -83,7 +87,7 @@ def test_nearest_neighbour_matches_hand_implementation() -> None:
         assert got[c] == pytest.approx(w)
     assert res.att == pytest.approx(att, abs=1e-10)
     assert set(res.matched["county"]) == set(weight)
-    assert res.info["base_year"] == POLICY - 1
+    assert res.info.base_year == POLICY - 1
     assert len(res.matched) == len(weight) * len(YEARS)
 
 
@@ -122,19 +126,19 @@ def test_kernel_radius_and_options_run() -> None:
     tot_t = kern.scores.loc[kern.scores["treated"], "weight"].sum()
     assert kern.scores.loc[~kern.scores["treated"], "weight"].sum() == pytest.approx(tot_t)
     rad = _fit(df, method="radius", caliper=0.1)
-    assert rad.info["treated_matched"] <= rad.info["treated"]
+    assert rad.info.treated_matched <= rad.info.treated
     nr = _fit(df, replacement=False, k=1)
     ctrl = nr.scores.loc[~nr.scores["treated"], "weight"]
     assert ctrl.max() <= 1.0
     cal = _fit(df, caliper=0.01)
-    assert cal.info["treated_matched"] <= _fit(df).info["treated_matched"]
+    assert cal.info.treated_matched <= _fit(df).info.treated_matched
     k3 = _fit(df, k=3)
     assert k3.scores.loc[~k3.scores["treated"], "weight"].sum() == pytest.approx(
-        k3.info["treated_matched"]
+        k3.info.treated_matched
     )
     by = _fit(df, by_year=True)
     assert by.scores["year"].nunique() == len(YEARS)
-    assert by.info["base_year"] is None
+    assert by.info.base_year is None
     assert "PSM-DID" in repr(kern)
     assert kern.plot().to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
     assert kern.with_vcov("hc1").att == pytest.approx(kern.att)
@@ -144,7 +148,7 @@ def test_rows_dropped_are_announced() -> None:
     df = _panel(seed=3)
     with pytest.warns(RowsDroppedWarning, match="dropped"):
         res = psm_did(df, "y", "d", ["x1", "x2"], county="county", year="year")
-    assert res.info["rows_dropped"] == len(df) - len(res.matched)
+    assert res.info.rows_dropped == len(df) - len(res.matched)
 
 
 def test_errors() -> None:
@@ -173,3 +177,49 @@ def test_accepts_panel_and_does_not_mutate() -> None:
         res = psm_did(panel, "y", "d", ["x1", "x2"])
     pd.testing.assert_frame_equal(df, before)
     assert res.att == pytest.approx(_fit(df).att)
+
+
+def test_bad_arguments_are_named() -> None:
+    df = _panel(seed=4)
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"k": 0}, "k=0"),
+        ({"k": 1.5}, "k=1.5"),
+        ({"bandwidth": -1.0}, "bandwidth=-1.0"),
+        ({"caliper": 0.0}, "caliper=0.0"),
+        ({"by_year": "yes"}, "by_year='yes'"),
+        ({"base_year": 1999}, "base_year=1999"),
+    ]
+    for kw, msg in cases:
+        with pytest.raises(ce.CountyEconomyError, match=re.escape(msg)):
+            _fit(df, **kw)
+    with pytest.raises(FormulaError, match=r"'nope' \(outcome\)"):
+        psm_did(df, "nope", "d", ["x1"], county="county", year="year")
+    with pytest.raises(InvalidOptionError, match="covariates"):
+        psm_did(df, "y", "d", [], county="county", year="year")
+    bad = df.assign(d=df["d"] * 2)
+    with pytest.raises(TreatmentTimingError, match="treatment='d'"):
+        _fit(bad)
+    text = df.assign(x1=df["x1"].astype(str))
+    with pytest.raises(FormulaError, match="numeric"):
+        _fit(text)
+    with pytest.raises(ce.CountyEconomyError, match="data must be"):
+        psm_did([1, 2], "y", "d", ["x1"])  # type: ignore[arg-type]
+
+
+def test_result_contract_and_pickle() -> None:
+    from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
+
+    res = _fit(_panel(seed=6))
+    assert isinstance(res, PostEstimationResult) and isinstance(res, EstimateResult)
+    assert isinstance(res.info, FitInfo) and res.info.method == "psm_did"
+    assert res.info.nobs == len(res.matched) and res.info.matching == "nearest"
+    assert "<h4>" in res._repr_html_() and "PSM-DID" in str(res.summary())
+    back = pickle.loads(pickle.dumps(res))
+    assert back.att == res.att
+    pd.testing.assert_frame_equal(back.to_frame(), res.to_frame())
+    pd.testing.assert_frame_equal(back.balance, res.balance)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.info = None  # type: ignore[misc]
+    frame = res.scores
+    frame.loc[:, "weight"] = -1.0  # changing what the result hands out leaves it unchanged
+    assert (res.scores["weight"] >= 0).all()

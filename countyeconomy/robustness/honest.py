@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,10 +12,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from countyeconomy._typing import FloatArray, check_option
+from countyeconomy._deprecate import renamed_kwargs
+from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
-from countyeconomy.estimators._coefs import Summary
-from countyeconomy.report._theme import themed
+from countyeconomy.report import themed
+from countyeconomy.results import FitInfo, FrozenResult, Summary
+from countyeconomy.robustness._honest_args import (
+    check_count,
+    check_grid,
+    check_number,
+    level_from_alpha,
+    theta_grid,
+)
 from countyeconomy.robustness._honest_flci import optimal_flci
 from countyeconomy.robustness._honest_inputs import (
     EventStudyInputs,
@@ -31,7 +39,7 @@ DEFAULT_MBAR = (0.0, 0.5, 1.0, 1.5, 2.0)
 
 
 @dataclass(frozen=True, repr=False)
-class HonestDiDResult:
+class HonestDiDResult(FrozenResult):
     """Robust confidence sets over a grid of restriction sizes.
 
     Attributes
@@ -43,26 +51,41 @@ class HonestDiDResult:
         One row per grid value: ``m`` (``Mbar`` or ``M``), ``ci_low``, ``ci_high``,
         ``excludes_zero``, ``ci_method``.
     original
-        The usual ``1 - alpha`` confidence interval for ``l'tau`` (parallel trends exact).
+        The usual ``level`` confidence interval for ``l'tau`` (parallel trends exact).
     estimate
         ``l'betahat_post``.
     breakdown
         Largest ``m`` at which the robust set still excludes zero, refined by bisection between
-        grid values (to 0.1%); ``None`` when even ``m = 0`` does not exclude zero. When every grid
+        grid values (to 0.1%); ``NaN`` when even ``m = 0`` does not exclude zero. When every grid
         value excludes zero it is the largest grid value and ``breakdown_censored`` is true.
+    l_vec
+        Weights of the target ``l'tau`` over the post periods.
+    level
+        Coverage of the confidence sets.
     inputs
         The event-time estimates used (:class:`EventStudyInputs`).
+    options
+        Grid, hybrid test, draws and seed of the least-favourable critical value.
+    info
+        A :class:`~countyeconomy.results.FitInfo` (``method="honest_did"``; ``nobs`` is the
+        number of event-time coefficients used).
     """
 
     method: str
     bounds: pd.DataFrame
     original: tuple[float, float]
     estimate: float
-    breakdown: float | None
+    breakdown: float
     l_vec: FloatArray
-    alpha: float
+    level: float
     inputs: EventStudyInputs
-    options: dict[str, Any]
+    options: Mapping[str, Any]
+    info: FitInfo
+
+    @property
+    def alpha(self) -> float:
+        """``1 - level``."""
+        return 1.0 - self.level
 
     @property
     def breakdown_censored(self) -> bool:
@@ -87,13 +110,13 @@ class HonestDiDResult:
     def summary(self) -> Summary:
         """Table of bounds with the inputs and the breakdown value in the footer."""
         name = "Mbar" if self.method == "relative_magnitude" else "M"
-        table = self.to_frame().assign(
-            term=lambda f: [
-                "original" if np.isnan(v) else f"{name} = {v:.4g}" for v in f["m"].to_numpy()
-            ]
-        )
+        frame = self.to_frame()
+        labels = ["original" if np.isnan(v) else f"{name} = {v:.4g}" for v in frame["m"]]
+        table = pd.concat([pd.Series(labels, name="term"), frame], axis=1)
         bd = (
-            "none (the CI covers 0 at m = 0)" if self.breakdown is None else f"{self.breakdown:.4g}"
+            "none (the CI covers 0 at m = 0)"
+            if np.isnan(self.breakdown)
+            else f"{self.breakdown:.4g}" + (" (censored)" if self.breakdown_censored else "")
         )
         i = self.inputs
         footer = (
@@ -104,12 +127,6 @@ class HonestDiDResult:
             ("Source", i.source),
         )
         return Summary(f"HonestDiD ({self.method.replace('_', ' ')})", table, footer)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def plot(self) -> Any:
         """Sensitivity chart: the robust interval against ``m``, the original interval at left."""
@@ -124,7 +141,7 @@ class HonestDiDResult:
         color = alt.Color("kind:N", title=None, sort=["original", "robust"])
         rules = base.mark_rule(strokeWidth=3).encode(
             x=x,
-            y=alt.Y("ci_low:Q", title=f"{round((1 - self.alpha) * 100)}% confidence set"),
+            y=alt.Y("ci_low:Q", title=f"{round(self.level * 100)}% confidence set"),
             y2="ci_high:Q",
             color=color,
             tooltip=[
@@ -135,13 +152,6 @@ class HonestDiDResult:
         )
         zero = base.mark_rule(strokeDash=[4, 4], color="#888").encode(y=alt.datum(0))
         return themed(alt.layer(zero, rules).properties(title="HonestDiD sensitivity"))
-
-
-def _check_grid(values: Sequence[float], name: str) -> tuple[float, ...]:
-    out = tuple(float(v) for v in values)
-    if not out or any(not np.isfinite(v) or v < 0 for v in out):
-        raise InvalidOptionError(f"{name} must be non-negative finite numbers, got {values!r}.")
-    return tuple(sorted(out))
 
 
 def _sd_default_grid(inp: EventStudyInputs, alpha: float) -> tuple[float, ...]:
@@ -166,14 +176,14 @@ def _sd_default_grid(inp: EventStudyInputs, alpha: float) -> tuple[float, ...]:
     return tuple(np.linspace(0.0, ub, 10).tolist())
 
 
-def _breakdown(excludes: Callable[[float], bool], grid: tuple[float, ...]) -> float | None:
+def _breakdown(excludes: Callable[[float], bool], grid: tuple[float, ...]) -> float:
     """Largest grid value whose set excludes 0, refined by bisection towards the next value.
 
     When every grid value excludes 0 the largest one is returned (a lower bound on the
     breakdown value; ``HonestDiDResult.breakdown_censored`` says so)."""
     flags = [excludes(m) for m in grid]
     if not flags[0]:
-        return None
+        return float("nan")
     if all(flags):
         return grid[-1]
     j = flags.index(False) - 1
@@ -186,6 +196,8 @@ def _breakdown(excludes: Callable[[float], bool], grid: tuple[float, ...]) -> fl
     return lo
 
 
+@level_from_alpha
+@renamed_kwargs("honest_did", lf_sims="draws")
 def honest_did(
     event_study_result: Any,
     *,
@@ -193,24 +205,25 @@ def honest_did(
     mbar: Sequence[float] = DEFAULT_MBAR,
     m: Sequence[float] | None = None,
     l_vec: Sequence[float] | None = None,
-    alpha: float = 0.05,
+    level: float = 0.95,
     num_pre: int | None = None,
     hybrid: bool = True,
     grid: tuple[float, float] | None = None,
     grid_points: int = 1000,
-    lf_sims: int = 1000,
-    seed: int = 0,
+    draws: int = 1000,
+    seed: SeedLike = 0,
 ) -> HonestDiDResult:
     """Rambachan-Roth robust confidence sets, the breakdown value and the sensitivity chart.
 
     Parameters
     ----------
     event_study_result
-        A TWFE event study (:func:`~countyeconomy.estimators.staggered.event_study.event_study`),
-        a Sun-Abraham result, a Callaway-Sant'Anna ``att_gt(..., base_period="universal")
-        .aggregate("dynamic")`` result, any object satisfying :class:`EventStudyLike`, or
-        :class:`EventStudyInputs` (``EventStudyInputs.from_arrays(betahat, sigma, num_pre)``).
-        The full covariance of the event-time coefficients is used, never its diagonal.
+        A TWFE event study (:func:`~countyeconomy.event_study`), a Sun-Abraham or dCDH result,
+        a Callaway-Sant'Anna ``att_gt(..., base_period="universal").aggregate("dynamic")``
+        result, any object satisfying :class:`EventStudyLike` (``event_frame()`` and
+        ``event_vcov``), or :class:`EventStudyInputs`
+        (``EventStudyInputs.from_arrays(betahat, sigma, num_pre)``). The full covariance of the
+        event-time coefficients is used, never its diagonal.
     method
         ``"relative_magnitude"``: ``Delta^RM(Mbar)``, post-period changes in the trend gap at
         most ``Mbar`` times the largest pre-period change; ARP conditional-least-favourable
@@ -221,9 +234,10 @@ def honest_did(
         Grids for the two methods. ``m=None`` takes ten values from 0 to an upper bound from
         the pre-period second differences.
     l_vec
-        Weights of the target ``theta = l'tau`` over the post periods; default the first.
-    alpha
-        1 minus the coverage.
+        Weights of the target ``theta = l'tau`` over the post periods; default the first post
+        period. Equal weights ``1/k`` on ``k`` periods target their average.
+    level
+        Coverage of the confidence sets (``alpha = 1 - level``; ``alpha=`` is retired).
     num_pre
         Keep only the ``num_pre`` pre-periods nearest the reference.
     hybrid
@@ -233,13 +247,22 @@ def honest_did(
         Relative magnitudes only: ``theta`` values tested (``grid_points`` evenly spaced in
         ``grid``; default ``+/- 20`` standard errors of ``l'betahat`` around 0, as in R).
         A set that reaches an end of the grid is announced with a warning.
-    lf_sims, seed
-        Draws for the least-favourable critical value, through ``numpy.random.default_rng``.
+    draws, seed
+        Simulation draws for the least-favourable critical value (``lf_sims=`` is retired) and
+        their seed (int, ``SeedSequence`` or ``Generator``; never consumed).
 
     Returns
     -------
     HonestDiDResult
-        ``bounds`` table, ``original`` interval, ``breakdown`` value and ``plot()``.
+        ``bounds`` table, ``original`` interval, ``breakdown`` value (``NaN`` when none) and
+        ``plot()``.
+
+    Raises
+    ------
+    InvalidOptionError
+        An argument out of range; the message names it.
+    IdentificationError
+        Event times that are not consecutive around the reference period.
 
     References
     ----------
@@ -259,15 +282,24 @@ def honest_did(
     [[0.0, True], [1.0, True]]
     """
     check_option("method", method, HonestMethod)
-    if not 0 < alpha < 0.5:
-        raise InvalidOptionError(f"alpha={alpha} must lie in (0, 0.5).")
+    level = check_number("level", level, low=0.5, high=1.0)
+    alpha = 1.0 - level
+    grid_points = check_count("grid_points", grid_points, 2)
+    draws = check_count("draws", draws, 1)
+    seq = resolve_seed(seed)
     inp = event_study_inputs(event_study_result, num_pre)
-    lv = np.zeros(inp.num_post) if l_vec is None else np.asarray(l_vec, dtype=np.float64)
     if l_vec is None:
+        lv = np.zeros(inp.num_post)
         lv[0] = 1.0
-    if lv.shape != (inp.num_post,) or not np.any(lv):
+    else:
+        try:
+            lv = np.asarray(l_vec, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            lv = np.zeros(0)
+    if lv.shape != (inp.num_post,) or not np.any(lv) or not np.isfinite(lv).all():
         raise InvalidOptionError(
-            f"l_vec needs {inp.num_post} weights (one per post period), not all zero; got {l_vec!r}."
+            f"l_vec needs {inp.num_post} finite weights (one per post period), not all zero; "
+            f"got {l_vec!r}."
         )
     post_b = inp.betahat[inp.num_pre :]
     post_s = inp.sigma[inp.num_pre :, inp.num_pre :]
@@ -276,24 +308,24 @@ def honest_did(
     z = float(stats.norm.ppf(1 - alpha / 2))
     original = (est - z * sd, est + z * sd)
     if method == "relative_magnitude":
-        values = _check_grid(mbar, "mbar")
-        lb, ub = grid if grid is not None else (-20 * sd, 20 * sd)
-        theta = np.linspace(lb, ub, int(grid_points))
+        values = check_grid(mbar, "mbar")
+        lb, ub = theta_grid(grid, sd)
+        theta = np.linspace(lb, ub, grid_points)
         kappa = alpha / 10
 
         def ci(v: float) -> tuple[float, float]:
             acc = rm_accept(
                 inp.betahat, inp.sigma, inp.num_pre, lv, v, theta,
-                alpha=alpha, hybrid=hybrid, kappa=kappa, sims=lf_sims, seed=seed,
+                alpha=alpha, hybrid=hybrid, kappa=kappa, sims=draws, seed=seq,
             )  # fmt: skip
             if not acc.any():
                 return (np.nan, np.nan)
             return (float(theta[acc].min()), float(theta[acc].max()))
 
         ci_method = "C-LF" if hybrid else "Conditional"
-        opts: dict[str, Any] = {"grid": (lb, ub), "grid_points": int(grid_points), "kappa": kappa}
+        opts: dict[str, Any] = {"grid": (lb, ub), "grid_points": grid_points, "kappa": kappa}
     else:
-        values = _check_grid(_sd_default_grid(inp, alpha) if m is None else m, "m")
+        values = check_grid(_sd_default_grid(inp, alpha) if m is None else m, "m")
 
         def ci(v: float) -> tuple[float, float]:
             return optimal_flci(inp.betahat, inp.sigma, inp.num_pre, lv, v, alpha).interval
@@ -311,7 +343,7 @@ def honest_did(
                 f"the robust set reaches the end of the theta grid [{lb:.4g}, {ub:.4g}] for "
                 f"Mbar = {edge['m'].round(4).tolist()}; it may be longer (widen grid=).",
                 CountyEconomyWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
     def excludes(v: float) -> bool:
@@ -321,6 +353,13 @@ def honest_did(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CountyEconomyWarning)
         bd = _breakdown(excludes, values)
+    options = opts | {"hybrid": bool(hybrid), "draws": draws, "seed_entropy": _entropy(seq)}
+    info = FitInfo(
+        method="honest_did",
+        nobs=len(inp.betahat),
+        specification=f"{method}; l = {np.round(lv, 4).tolist()}",
+        extra={"source": inp.source, "num_pre": inp.num_pre, "num_post": inp.num_post},
+    )
     return HonestDiDResult(
         method=method,
         bounds=frame,
@@ -328,7 +367,13 @@ def honest_did(
         estimate=est,
         breakdown=bd,
         l_vec=lv,
-        alpha=alpha,
+        level=level,
         inputs=inp,
-        options=opts | {"hybrid": hybrid, "lf_sims": lf_sims, "seed": seed},
+        options=options,
+        info=info,
     )
+
+
+def _entropy(seq: np.random.SeedSequence) -> int:
+    e = seq.entropy
+    return int(e) if isinstance(e, int) else int(np.asarray(e).sum())

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from countyeconomy._typing import check_option
 from countyeconomy.errors import (
-    FormulaError,
     IdentificationError,
     InvalidOptionError,
     RowsDroppedWarning,
+    TreatmentTimingError,
 )
-from countyeconomy.estimators._coefs import Summary
-from countyeconomy.estimators.staggered._common import resolve_panel
-from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
-from countyeconomy.inference import VcovSpec
+from countyeconomy.estimators.twfe import twfe
+from countyeconomy.inference import Cluster, VcovSpec
 from countyeconomy.panel import Panel
+from countyeconomy.results import FitInfo, FrozenResult, Summary
+from countyeconomy.robustness._common import as_panel, describe_values
+from countyeconomy.robustness._psm_args import MatchMethod, check_data, check_options
 from countyeconomy.robustness._psm_balance import balance_chart, balance_table
 from countyeconomy.robustness._psm_match import (
     MatchWeights,
@@ -33,80 +33,103 @@ from countyeconomy.robustness._psm_match import (
 
 __all__ = ["PSMDIDResult", "psm_did"]
 
-MatchMethod = Literal["nearest", "kernel", "radius"]
 _W = "_ce_psm_weight"
+DEFAULT_VCOV = Cluster("county")
 
 
 @dataclass(frozen=True, repr=False)
-class PSMDIDResult:
-    """Result of :func:`psm_did`.
+class PSMDIDResult(FrozenResult):
+    """Result of :func:`psm_did`; its coefficients are those of the DID on the matched sample.
 
     Attributes
     ----------
     did
-        The :class:`~countyeconomy.estimators.twfe.TWFEResult` on the matched (weighted) sample.
+        The :class:`~countyeconomy.estimators.TWFEResult` on the matched (weighted) sample.
     matched
         Rows used by the DID with their weight (column ``weight``) and propensity score.
     scores
         One row per matching unit (a county, or a county-year with ``by_year``): ``treated``,
         ``pscore``, ``on_support``, ``weight`` (0 if unmatched).
     balance
-        Balance table (see :func:`~countyeconomy.robustness._psm_balance.balance_table`).
+        Balance table: standardised bias, variance ratio and t-tests before and after matching.
     info
-        Counts: treated and control units, dropped off support below / above the control range,
-        treated units without a match, rows dropped, and the options.
+        A :class:`~countyeconomy.results.FitInfo` (``method="psm_did"``): DID rows, rows dropped
+        and why, clusters; ``extra`` holds the counts of treated and control units, those off
+        support below / above the control range, treated units without a match, and the
+        matching options (readable as attributes: ``info.treated_matched``).
     """
 
-    did: TWFEResult
+    did: Any
     matched: pd.DataFrame
     scores: pd.DataFrame
     balance: pd.DataFrame
-    info: dict[str, Any] = field(default_factory=dict)
+    info: FitInfo
+    title: str = "PSM-DID"
 
     @property
     def att(self) -> float:
         """The DID coefficient on the treatment column."""
-        return float(self.did.params[self.info["treatment"]])
+        return float(self.did.params[self.info.treatment])
 
     @property
     def params(self) -> pd.Series:
-        return self.did.params
+        """DID estimates."""
+        return self.did.params  # type: ignore[no-any-return]
 
     @property
     def std_errors(self) -> pd.Series:
-        return self.did.std_errors
+        """DID standard errors."""
+        return self.did.std_errors  # type: ignore[no-any-return]
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """DID p-values."""
+        return self.did.pvalues  # type: ignore[no-any-return]
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance of the DID estimates."""
+        return self.did.vcov  # type: ignore[no-any-return]
+
+    @property
+    def nobs(self) -> int:
+        """Rows used by the DID."""
+        return int(self.info.nobs)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        return self.did.conf_int(level)
+        """Confidence intervals of the DID estimates."""
+        return self.did.conf_int(level)  # type: ignore[no-any-return]
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        return self.did.to_frame(level)
+        """Tidy DID table: term, estimate, std_error, statistic, p_value, ci_low, ci_high."""
+        return self.did.to_frame(level)  # type: ignore[no-any-return]
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> PSMDIDResult:
         """A new result with another covariance for the DID; this one is unchanged."""
-        return replace(self, did=self.did.with_vcov(vcov, ssc=ssc))
+        did = self.did.with_vcov(vcov, ssc=ssc)
+        info = replace(self.info, vcov=_vcov_label(did), clusters=dict(did.info.clusters))
+        return replace(self, did=did, info=info)
 
     def summary(self) -> Summary:
+        """The DID table with the matching facts in the footer."""
         i = self.info
-        when = "by year" if i["by_year"] else f"base year {i['base_year']}"
+        when = "by year" if i.by_year else f"base year {i.base_year}"
         foot = (
-            ("Matching", f"{i['method']} ({when})"),
-            ("Treated matched", f"{i['treated_matched']:,} of {i['treated']:,}"),
-            ("Off support", f"{i['off_support_below']:,} below, {i['off_support_above']:,} above"),
+            ("Matching", f"{i.matching} ({when})"),
+            ("Treated matched", f"{i.treated_matched:,} of {i.treated:,}"),
+            ("Off support", f"{i.off_support_below:,} below, {i.off_support_above:,} above"),
             ("Max |bias| after", f"{self.balance['bias_after'].abs().max():.2f}%"),
-            ("DID rows", f"{self.did.info.nobs:,} (dropped {i['rows_dropped']:,})"),
+            ("DID rows", f"{i.nobs:,} (dropped {i.rows_dropped:,})"),
         )
-        return Summary("PSM-DID", self.to_frame(), foot)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
+        return Summary(self.title, self.to_frame(), foot)
 
     def plot(self) -> Any:
         """Balance chart: standardised bias before and after matching."""
         return balance_chart(self.balance)
+
+
+def _vcov_label(did: Any) -> str:
+    return str(getattr(did.info, "vcov", ""))
 
 
 def _units(
@@ -114,9 +137,13 @@ def _units(
 ) -> tuple[pd.DataFrame, int | None]:
     f = panel.frame
     c, y = panel.county, panel.year
-    d = f[treatment].to_numpy()
-    if not np.isin(d[~pd.isna(d)], (0, 1)).all():
-        raise InvalidOptionError(f"treatment column {treatment!r} must be 0/1.")
+    d = pd.to_numeric(f[treatment], errors="coerce")
+    bad = f[treatment][~(d.isin((0, 1)) | f[treatment].isna())]
+    if len(bad):
+        raise TreatmentTimingError(
+            f"treatment={treatment!r} must be a 0/1 column; found "
+            f"{describe_values(pd.unique(bad).tolist())}."
+        )
     group = f.groupby(c)[treatment].transform("max").fillna(0).astype(bool)
     frame = f[[c, y, *covariates]].assign(treated=group.to_numpy())
     if by_year:
@@ -129,7 +156,10 @@ def _units(
         base_year = int(earlier.max()) if not earlier.empty else int(f[y].min())
     base = frame[frame[y] == base_year]
     if base.empty:
-        raise InvalidOptionError(f"base_year={base_year} is not a year of the panel.")
+        years = sorted(int(v) for v in pd.unique(f[y]))
+        raise InvalidOptionError(
+            f"base_year={base_year!r} is not a year of the panel ({years[0]}-{years[-1]})."
+        )
     return base, int(base_year)
 
 
@@ -165,8 +195,19 @@ def _match(
 def _pscore(units: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
     x = sm.add_constant(units[list(covariates)].to_numpy(dtype=np.float64), has_constant="add")
     model = sm.Logit(units["treated"].to_numpy(dtype=np.float64), x)
-    fit = model.fit(disp=0, maxiter=200)
-    return np.asarray(fit.predict(x), dtype=np.float64)
+    try:
+        fit = model.fit(disp=0, maxiter=200)
+        ps = np.asarray(fit.predict(x), dtype=np.float64)
+    except (np.linalg.LinAlgError, ValueError) as err:
+        raise IdentificationError(
+            f"the propensity-score logit on covariates={list(covariates)} cannot be fitted "
+            f"({type(err).__name__}: {err}); drop collinear or constant covariates."
+        ) from None
+    if not np.isfinite(ps).all():
+        raise IdentificationError(
+            f"the propensity-score logit on covariates={list(covariates)} gives non-finite scores."
+        )
+    return ps
 
 
 def psm_did(
@@ -248,19 +289,11 @@ def psm_did(
     >>> abs(res.att - 0.2) < 0.1
     True
     """
-    check_option("method", method, MatchMethod)
-    if k < 1:
-        raise InvalidOptionError(f"k={k} must be a positive integer.")
-    if bandwidth <= 0 or (caliper is not None and caliper <= 0):
-        raise InvalidOptionError("bandwidth and caliper must be positive.")
-    panel = resolve_panel(data, county, year)
-    missing = [v for v in (outcome, treatment, *covariates) if v not in panel.frame.columns]
-    if missing:
-        raise FormulaError(
-            f"columns {missing} are not in the data; available: {sorted(map(str, panel.frame.columns))}."
-        )
-    if not covariates:
-        raise InvalidOptionError("psm_did needs at least one covariate for the propensity score.")
+    covs = (covariates,) if isinstance(covariates, str) else tuple(covariates)
+    check_options(method, k, caliper, bandwidth, by_year)
+    panel = as_panel(data, county, year, who="psm_did")
+    check_data(panel, outcome, treatment, covs)
+    covariates = covs
     units, base = _units(panel, treatment, covariates, by_year, base_year)
     ok = units[list(covariates)].notna().all(axis=1)
     if not ok.all():
@@ -270,6 +303,7 @@ def psm_did(
             stacklevel=2,
         )
         units = units[ok]
+    n_units_missing = int((~ok).sum())
     groups = [units] if not by_year else [g for _, g in units.groupby(panel.year)]
     parts, counts = [], {"off_support_below": 0, "off_support_above": 0}
     for g in groups:
@@ -314,8 +348,8 @@ def psm_did(
         scores["weight"].to_numpy(),
         np.ones(len(scores), dtype=bool),
     )
-    info = {
-        "method": method,
+    extra = {
+        "matching": method,
         "by_year": by_year,
         "base_year": base,
         "treatment": treatment,
@@ -323,11 +357,22 @@ def psm_did(
         "controls": int((~tr_all).sum()),
         "treated_matched": int((tr_all & (scores["weight"] > 0)).sum()),
         "controls_matched": int((~tr_all & (scores["weight"] > 0)).sum()),
+        "units_missing_covariates": n_units_missing,
         "rows_dropped": n_drop,
-        "k": k,
+        "k": int(k),
         "caliper": caliper,
-        "replacement": replacement,
-        "bandwidth": bandwidth,
+        "replacement": bool(replacement),
+        "bandwidth": float(bandwidth),
         **counts,
     }
+    info = FitInfo(
+        method="psm_did",
+        nobs=int(did.info.nobs),
+        nobs_input=len(frame),
+        dropped={"unmatched or off support": n_drop} if n_drop else {},
+        clusters=dict(did.info.clusters),
+        specification=f"{outcome} ~ {treatment} | {absorb}",
+        vcov=_vcov_label(did),
+        extra=extra,
+    )
     return PSMDIDResult(did=did, matched=matched, scores=scores, balance=bal, info=info)
