@@ -27,7 +27,7 @@ from countyeconomy.estimators._threshold_grid import (
     make_problem,
     valid_candidates,
 )
-from countyeconomy.inference import Cluster, VcovSpec
+from countyeconomy.inference import Cluster, VcovSpec, check_draws
 from countyeconomy.linalg import factorize
 from countyeconomy.panel import Panel, describe_values
 
@@ -59,6 +59,8 @@ def check_options(
         raise InvalidOptionError(f"trim={trim!r} is not valid; each share must lie in (0, 0.5).")
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 0:
         raise InvalidOptionError(f"draws={draws!r} is not valid; use an int >= 0.")
+    if draws:
+        check_draws(draws, caller="panel_threshold", interval=False, stacklevel=4)
     if not 0.0 < level < 1.0:
         raise InvalidOptionError(f"level={level!r} is not valid; use a share such as 0.95.")
     return trims

@@ -26,7 +26,7 @@ from countyeconomy.estimators._formula import parse_formula
 from countyeconomy.estimators._mech_groups import GROUP as _GROUP
 from countyeconomy.estimators._mech_groups import permutation_test, stacked_difference
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
-from countyeconomy.inference import VcovSpec, resolve_vcov
+from countyeconomy.inference import VcovSpec, check_draws, resolve_vcov
 from countyeconomy.panel import Panel
 from countyeconomy.results import (
     COLUMNS,
@@ -278,6 +278,8 @@ def heterogeneity(
     check_option("test", test, HeterogeneityTest)
     if not isinstance(draws, int) or draws < 1:
         raise InvalidOptionError(f"draws={draws!r} must be a positive int.")
+    if test == "fisher_permutation":
+        check_draws(draws, caller="heterogeneity", interval=False)
     md, formula, spec0, ssc = _split_design(result_or_design, county, year)
     spec = resolve_vcov(vcov) if vcov is not None else (spec0 or DEFAULT_VCOV)
     parsed = parse_formula(formula)

@@ -23,7 +23,7 @@ from countyeconomy.estimators._mech_mediation import (
 )
 from countyeconomy.estimators._mech_result import JIANG_2022, MechanismResult
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
-from countyeconomy.inference import Cluster, VcovSpec, map_chunks, resolve_vcov
+from countyeconomy.inference import Cluster, VcovSpec, check_draws, map_chunks, resolve_vcov
 from countyeconomy.panel import Panel
 from countyeconomy.results import FitInfo
 
@@ -139,6 +139,8 @@ def mechanism(
     check_option("approach", approach, Approach)
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 0:
         raise InvalidOptionError(f"draws={draws!r} must be a non-negative int.")
+    if draws and approach == "baron_kenny":
+        check_draws(draws, caller="mechanism", interval=True)
     if mediator == treatment:
         raise IdentificationError(
             f"mediator and treatment are the same column ({treatment!r}); a mediator is a "

@@ -7,6 +7,7 @@ from countyeconomy.inference._draws import (
     MIN_DRAWS,
     P_VALUE_DRAWS,
     FewDrawsWarning,
+    check_draws,
 )
 from countyeconomy.inference._model import (
     FittedLinearModel,
@@ -56,6 +57,7 @@ __all__ = [
     "VcovResult",
     "VcovSpec",
     "WildBootstrapResult",
+    "check_draws",
     "cluster_factor",
     "cluster_factors",
     "compute_vcov",

@@ -67,6 +67,18 @@ class Panel:
     )
     """County codes, number of counties, year codes, number of years (sorted value order)."""
 
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name == "frame":  # a copy-on-write view: writing to it never changes the Panel
+            return value.copy(deep=False)
+        return value
+
+    def __post_init__(self) -> None:
+        if self.key_codes is not None:  # read-only: a Panel is immutable all the way down
+            for part in self.key_codes:
+                if isinstance(part, np.ndarray) and part.flags.writeable:
+                    part.flags.writeable = False
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_frame(cls, df: pd.DataFrame, *, county: str, year: str) -> Panel:
@@ -91,7 +103,7 @@ class Panel:
         if not isinstance(df, pd.DataFrame):
             hint = " Use Panel.from_xarray for a Dataset." if isinstance(df, xr.Dataset) else ""
             raise InputTypeError(
-                f"Panel.from_frame(df=...) expects a pandas DataFrame, got "
+                f"data must be a pandas DataFrame (Panel.from_frame(df=...)), got "
                 f"{type(df).__module__}.{type(df).__qualname__}.{hint}"
             )
         check_columns(df, [county, year], what="key column")

@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from countyeconomy.errors import InputTypeError
 from countyeconomy.report._theme import themed
 
 __all__ = ["coefplot", "trend_chart"]
@@ -31,6 +32,12 @@ def coefplot(
     >>> chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
     True
     """
+    for i, r in enumerate(results):
+        if not callable(getattr(r, "to_frame", None)) or not hasattr(r, "params"):
+            raise InputTypeError(
+                f"coefplot() argument {i + 1} must be a fitted result (e.g. from "
+                f"countyeconomy.twfe), got {type(r).__module__}.{type(r).__qualname__}."
+            )
     names = list(model_names) if model_names else [f"({i + 1})" for i in range(len(results))]
     frames = []
     for name, r in zip(names, results, strict=True):

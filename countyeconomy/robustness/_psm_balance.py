@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from countyeconomy._typing import FloatArray
-from countyeconomy.report._theme import themed
+from countyeconomy.report import themed
 
 __all__ = ["balance_chart", "balance_table", "weighted_t_test"]
 

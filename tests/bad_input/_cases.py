@@ -249,7 +249,7 @@ def timing_cases() -> list[Case]:
                 mutate=_negative_cohort,
             )
         )
-    for name in ("did_multiplegt", "bacon_decomposition", "psm_did"):
+    for name in ("bacon_decomposition", "psm_did"):  # dCDH takes non-binary treatments
         fn = ENTRY_POINTS[name]
         out.append(
             Case(
@@ -334,12 +334,20 @@ TOO_FEW_DRAWS: dict[str, Callable[[pd.DataFrame], Any]] = {
     "wild_bootstrap-zero": lambda df: ce.wild_bootstrap(_fitted(df), "d", draws=0, seed=1),
     "placebo_test-zero": lambda df: ce.placebo_test(_fitted(df), "d", draws=0, seed=1),
     "att_gt-zero": lambda df: ce.att_gt(df, "y", "g", draws=0, seed=1, **KEYS),
-    "mechanism-zero": lambda df: ce.mechanism(
-        df, "d", "m", "y", approach="baron_kenny", draws=0, seed=1, theory="t", **KEYS
+    "mechanism-five": lambda df: ce.mechanism(
+        df, "d", "m", "y", approach="baron_kenny", draws=5, seed=1, theory="t", **KEYS
     ),
-    "panel_threshold-zero": lambda df: ce.panel_threshold(
-        df, "y ~ d", threshold="x1", regime_dependent="z", draws=0, seed=1, **KEYS
+    "panel_threshold-five": lambda df: ce.panel_threshold(
+        df, "y ~ d", threshold="x1", regime_dependent="z", draws=5, seed=1, **KEYS
     ),
+    "heterogeneity-five": lambda df: ce.heterogeneity(
+        (df.assign(half=df["county"] % 2), "y ~ d | county + year"),
+        "half",
+        draws=5,
+        seed=1,
+        **KEYS,
+    ),
+    "att_gt-five": lambda df: ce.att_gt(df, "y", "g", draws=5, seed=1, **KEYS),
 }
 
 
@@ -434,12 +442,10 @@ def option_cases() -> list[Case]:
             error=InvalidOptionError,
         ),
         Case(
-            "placebo_test-weighted",
-            lambda df: ce.placebo_test(
-                ce.twfe(df, "y ~ d | county + year", weights="w", **k), "d", draws=99, seed=1
-            ),
-            "weight",
-            error=CountyEconomyError,
+            "placebo_test-staggered-result",
+            lambda df: ce.placebo_test(ce.sun_abraham(df, "y", "g", **k), "ATT", draws=99, seed=1),
+            "placebo_refit",
+            error=InvalidOptionError,
         ),
         Case(
             "mechanism-mediator-is-treatment",
@@ -584,8 +590,20 @@ def indicator_cases() -> list[Case]:
     return [
         Case("location_quotient-zero-county", lambda df: ind.location_quotient(emp), "", warning=w),
         Case("hhi-zero-county", lambda df: ind.hhi(emp), "", warning=w),
-        Case("theil-zero-weights", lambda df: ind.theil(income, weights=pop0), "", warning=w),
-        Case("topsis-identical", lambda df: ind.topsis(same), "", warning=w),
+        Case(
+            "theil-zero-weights",
+            lambda df: ind.theil(income, weights=pop0),
+            "weights",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "topsis-identical",
+            lambda df: ind.topsis(
+                same, weights={"p": 0.5, "q": 0.5}, directions={"p": "+", "q": "+"}
+            ),
+            "",
+            warning=w,
+        ),
         Case(
             "coupling-all-zero",
             lambda df: ind.coupling_coordination(zero, zero * 0.0),
@@ -596,7 +614,7 @@ def indicator_cases() -> list[Case]:
             "markov-too-many-classes",
             lambda df: ind.markov_transition(series, k=10),
             "",
-            error=CountyEconomyError,
+            warning=w,
         ),
     ]
 

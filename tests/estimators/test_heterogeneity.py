@@ -178,7 +178,7 @@ def test_bad_input() -> None:
         heterogeneity(
             (df.assign(region=np.where(df.year < 2014, "early", "late")), FORMULA),
             "region",
-            draws=5,
+            draws=19,
             progress=False,
             **KEYS,
         )
@@ -187,5 +187,5 @@ def test_bad_input() -> None:
     before = df.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        heterogeneity((df, FORMULA), "region", draws=5, progress=False, **KEYS)
+        heterogeneity((df, FORMULA), "region", draws=19, progress=False, **KEYS)
     pd.testing.assert_frame_equal(df, before)

@@ -68,7 +68,7 @@ def _results() -> dict[str, Any]:
             "y ~ z",
             threshold="q",
             regime_dependent="x",
-            draws=10,
+            draws=19,
             grid=15,
             seed=1,
             progress=False,
@@ -79,7 +79,7 @@ def _results() -> dict[str, Any]:
             mdf,
             **spec,
             approach="baron_kenny",
-            draws=5,
+            draws=19,
             seed=0,
             progress=False,
             **KEYS,
@@ -90,7 +90,7 @@ def _results() -> dict[str, Any]:
             tw,
             "province",
             groups={p: "a" if p < 8 else "b" for p in range(17)},
-            draws=5,
+            draws=19,
             seed=1,
             progress=False,
         ),
@@ -121,8 +121,8 @@ def test_old_info_attributes_still_read(results: dict[str, Any]) -> None:
     assert 0 < tw.within_r2 < tw.r2 < 1 and tw.singletons == tw.extra["singletons"]
     assert tw.formula == tw.specification and tw.collinear == ()
     th = results["panel_threshold"].info
-    assert th.draws == 10 and set(th.p_values) == {1}
-    assert results["mechanism"].info.draws == 5
+    assert th.draws == 19 and set(th.p_values) == {1}
+    assert results["mechanism"].info.draws == 19
 
 
 def test_model_is_public_typed_and_read_only(results: dict[str, Any]) -> None:
@@ -273,8 +273,8 @@ def test_retired_spellings_warn_and_give_the_same_numbers() -> None:
     thr = threshold_panel(2, n_units=30, n_years=5)
     kw: dict[str, Any] = {"threshold": "q", "regime_dependent": "x", "grid": 10, **KEYS}
     with pytest.warns(FutureWarning, match=r"panel_threshold\(bootstrap=...\)"):
-        a = panel_threshold(thr, "y ~ z", bootstrap=10, seed=3, progress=False, **kw)
-    b = panel_threshold(thr, "y ~ z", draws=10, seed=np.random.SeedSequence(3), **kw)
+        a = panel_threshold(thr, "y ~ z", bootstrap=19, seed=3, progress=False, **kw)
+    b = panel_threshold(thr, "y ~ z", draws=19, seed=np.random.SeedSequence(3), **kw)
     np.testing.assert_array_equal(a.f_draws[1], b.f_draws[1])
 
 
@@ -292,7 +292,7 @@ def test_seed_objects_are_not_consumed() -> None:
     before = gen.bit_generator.state
     runs = [
         heterogeneity(
-            (df, "y ~ x1 | county + year"), "g", draws=8, seed=gen, progress=False, **KEYS
+            (df, "y ~ x1 | county + year"), "g", draws=19, seed=gen, progress=False, **KEYS
         )
         for _ in range(2)
     ]

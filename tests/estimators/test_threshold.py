@@ -135,15 +135,15 @@ def test_vectorised_bootstrap_equals_loop(k: int, fe: str) -> None:
         threshold="q",
         regime_dependent="x",
         n_thresholds=k,
-        draws=12,
+        draws=19,
         grid=15,
         trim=0.1,
         seed=2026,
         **KEYS,
     )
     m = int(np.ceil(0.1 * len(df)))
-    loop = _boot_loop(df, res.info.grid, k, 2026, 12, m, fe != "county")
-    assert len(res.f_draws[k]) == 12
+    loop = _boot_loop(df, res.info.grid, k, 2026, 19, m, fe != "county")
+    assert len(res.f_draws[k]) == 19
     np.testing.assert_allclose(res.f_draws[k], loop, rtol=1e-10, atol=1e-10)
 
 

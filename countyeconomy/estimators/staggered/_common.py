@@ -30,7 +30,13 @@ from countyeconomy.estimators.staggered._wald import (
     wald_test,
 )
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
-from countyeconomy.panel import NEVER_TREATED, Panel, SmallCohortWarning, cohort_by_row
+from countyeconomy.panel import (
+    NEVER_TREATED,
+    Panel,
+    SmallCohortWarning,
+    check_numeric,
+    cohort_by_row,
+)
 from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary
 
 __all__ = [
@@ -215,13 +221,15 @@ def no_never_treated_error(method: str) -> IdentificationError:
 
 
 def check_outcome(panel: Panel, outcome: str, covariates: Sequence[str] = ()) -> None:
-    """Raise :class:`FormulaError` naming a missing outcome or covariate column."""
+    """Raise :class:`FormulaError` naming a missing outcome or covariate column, and
+    :class:`~countyeconomy.errors.NonNumericError` naming one that holds text such as ``"n/a"``."""
     missing = [c for c in [outcome, *covariates] if c not in panel.frame.columns]
     if missing:
         raise FormulaError(
             f"unknown column {describe_values(missing)}; the data has columns "
             f"{describe_values(list(panel.frame.columns), limit=25)}."
         )
+    check_numeric(panel, [outcome, *covariates])
 
 
 def key_column(panel: Panel, name: str) -> str:

@@ -26,7 +26,7 @@ from countyeconomy.estimators.staggered._cs_results import (
     announce_pretrend,
     inference,
 )
-from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay, VcovSpec
+from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay, VcovSpec, check_draws
 from countyeconomy.panel import Panel
 from countyeconomy.results import CoefTable, FitInfo
 
@@ -246,6 +246,8 @@ def att_gt(
         raise InvalidOptionError(f"anticipation={anticipation!r} must be a non-negative integer.")
     if anticipation < 0:
         raise InvalidOptionError(f"anticipation={anticipation!r} must be a non-negative integer.")
+    if draws is not None and not isinstance(draws, bool) and isinstance(draws, int | np.integer):
+        check_draws(int(draws), caller="att_gt", interval=True)
     if draws is not None and (
         isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1
     ):

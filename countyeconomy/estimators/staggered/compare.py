@@ -76,6 +76,20 @@ class ComparisonResult(StructuralEq, FrozenResult):
         """Standard errors indexed like :attr:`params`."""
         return pd.Series(self.frame["std_error"].to_numpy(), index=self._terms(), name="std_error")
 
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided normal p-values indexed like :attr:`params` (NaN where the SE is 0)."""
+        return pd.Series(self.to_frame()["p_value"].to_numpy(), index=self._terms(), name="p_value")
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Variances on the diagonal; covariances are NaN here (not estimated across estimators;
+        each estimator's own ``results[key].vcov`` has its event-time covariances)."""
+        terms = self._terms()
+        v = np.full((len(terms), len(terms)), np.nan)
+        np.fill_diagonal(v, self.frame["std_error"].to_numpy(dtype=float) ** 2)
+        return pd.DataFrame(v, index=terms, columns=terms)
+
     def _terms(self) -> list[str]:
         return [
             f"{e}:{t}"
