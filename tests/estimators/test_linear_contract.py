@@ -175,17 +175,16 @@ def test_frame_with_county_and_year_columns_is_validated() -> None:
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
 
 
-@pytest.mark.xfail(
-    strict=False, reason="needs Panel.from_frame's code normaliser (panel helper, issue 11)"
-)
 def test_mixed_int_and_str_county_codes_are_one_county() -> None:
     df = unbalanced_panel(7, n_units=30, n_years=5, missing=0.0)
     mixed = df.assign(county=df["county"].astype(object))
     mixed.loc[mixed.index % 2 == 0, "county"] = mixed["county"].astype(str)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pytest.warns(ce.errors.MixedCodeTypesWarning):
         res = ce.twfe(mixed, "y ~ x1 | county + year", **KEYS)
     assert res.info.fixed_effects["county"] == 30
+    plain = ce.twfe(df, "y ~ x1 | county + year", **KEYS)
+    np.testing.assert_allclose(res.params, plain.params, rtol=1e-12)
+    np.testing.assert_allclose(res.std_errors, plain.std_errors, rtol=1e-12)
 
 
 @pytest.mark.parametrize("bad", ["n/a", "1,234.5"])
