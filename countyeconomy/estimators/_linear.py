@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy._typing import FloatArray, IntArray, SmallSampleCorrection
-from countyeconomy.errors import CountyEconomyWarning, IdentificationError
-from countyeconomy.estimators._design import ModelData, columns_as_factor
+from countyeconomy.errors import CountyEconomyWarning
+from countyeconomy.estimators._design import ModelData
 from countyeconomy.inference import (
     Cluster,
-    DriscollKraay,
     VcovInputs,
     VcovResult,
     VcovSpec,
+    cluster_factors,
     compute_vcov,
     describe_vcov,
     resolve_ssc,
@@ -35,7 +35,6 @@ __all__ = [
     "LinearResultBase",
     "ScaleWarning",
     "announce",
-    "cluster_factors",
     "coef_table",
     "fit_warnings",
     "pow2_scale",
@@ -107,43 +106,6 @@ class LinearModel:
     def estimation_frame(self) -> pd.DataFrame:
         """The rows of :attr:`data` used in the fit (a copy-on-write copy)."""
         return self.data.frame.iloc[np.asarray(self.rows)].copy(deep=False)
-
-
-def cluster_factors(state: LinearModel, spec: VcovSpec) -> list[Factor] | None:
-    """Factors on the estimation rows for a clustered or Driscoll-Kraay covariance."""
-    data = state.data
-    if isinstance(spec, Cluster):
-        out = []
-        for name in spec.variables:
-            col = data.resolve(name)
-            same = [fe for fe in state.fixed_effects if fe.name == col]
-            if same:  # a fixed-effect column: already coded on the estimation rows
-                out.append(Factor(same[0].codes, same[0].n_levels, name))
-                continue
-            if col not in data.frame.columns:
-                raise IdentificationError(
-                    f"cluster variable {name!r} is not a column; the data has "
-                    f"{list(data.frame.columns)[:20]}."
-                )
-            values = data.frame[col].to_numpy()[state.rows]
-            if pd.isna(values).any():
-                raise IdentificationError(
-                    f"cluster variable {name!r} is missing in {int(pd.isna(values).sum())} "
-                    "estimation row(s); fill it or drop those rows before fitting."
-                )
-            f = columns_as_factor(data, [col], state.rows)
-            out.append(Factor(f.codes, f.n_levels, name))
-        return out
-    if isinstance(spec, DriscollKraay):
-        if data.year is None:
-            raise IdentificationError(
-                "DriscollKraay needs a panel with a year key (pass year=...)."
-            )
-        years = data.frame[data.year].to_numpy()[state.rows]
-        order = np.unique(years)
-        codes = np.searchsorted(order, years).astype(np.intp)
-        return [Factor(codes, len(order), data.year)]
-    return None
 
 
 def pow2_scale(values: FloatArray) -> float:

@@ -229,12 +229,12 @@ def compare_event_studies(
     Examples
     --------
     >>> import countyeconomy as ce
-    >>> from countyeconomy.estimators.staggered.compare import compare_event_studies
+    >>> from countyeconomy import compare_event_studies
     >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=200)
     >>> res = compare_event_studies(sim.panel, "log_rural_income", "first_treated",
     ...     estimators=("event_study", "sun_abraham", "imputation_did"), window=(-3, 3))
     >>> list(res.table().columns)
-    ['TWFE', 'Sun-Abraham', 'BJS imputation']
+    ['event_study (TWFE)', 'sun_abraham (Sun-Abraham)', 'imputation_did (BJS)']
     """
     from countyeconomy.estimators import registry  # the registry sits above this subpackage
 
