@@ -22,6 +22,7 @@ __all__ = [
     "RowsDroppedWarning",
     "TreatmentTimingError",
     "UndefinedValueWarning",
+    "UnknownNameError",
     "WeightsError",
     "YearGapWarning",
 ]
@@ -76,6 +77,13 @@ class NonNumericError(CountyEconomyError, ValueError):
 
 class InputTypeError(CountyEconomyError, TypeError):
     """An argument is of the wrong type (a DataFrame where a Dataset or a result is expected)."""
+
+
+class UnknownNameError(CountyEconomyError, KeyError):
+    """A name looked up in a result (a check, a term, an estimator) does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class CountyEconomyWarning(UserWarning):

@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from countyeconomy._typing import FloatArray, IntArray
+from countyeconomy.errors import InvalidOptionError
 from countyeconomy.indicators._common import ArrayInput, ZeroPolicy
 from countyeconomy.indicators._inequality_kernels import (
     Groups,
@@ -167,7 +168,7 @@ def dagum_decomposition(
     *Empirical Economics* 22(4), 515-531.
     """
     if weights is not None:
-        raise NotImplementedError(
+        raise InvalidOptionError(
             "dagum_decomposition is the standard, unweighted Dagum (1997) estimator; a "
             "population-weighted Dagum is a different estimator and is not provided. Use "
             "gini(..., weights=) for a weighted Gini or theil_decomposition for a weighted split."

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from countyeconomy.errors import UnknownNameError
 from countyeconomy.results import FrozenResult, Summary
 
 __all__ = ["CheckResult", "RobustnessReport"]
@@ -119,7 +120,7 @@ class RobustnessReport(FrozenResult):
         try:
             return self.checks[name]
         except KeyError:
-            raise KeyError(
+            raise UnknownNameError(
                 f"no check {name!r} in this report; checks: {list(self.checks)}"
             ) from None
 

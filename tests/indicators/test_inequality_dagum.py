@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from countyeconomy.errors import InvalidOptionError
 from countyeconomy.indicators.inequality import dagum_decomposition
 
 TOY = {"E": [10.0, 12, 15, 20], "C": [6.0, 8, 9, 11], "W": [4.0, 5, 7, 9, 10]}
@@ -113,5 +114,5 @@ def test_per_year_panel_and_missing_units() -> None:
 
 def test_weights_are_refused_with_explanation() -> None:
     y, g = _as_arrays(TOY)
-    with pytest.raises(NotImplementedError, match="unweighted"):
+    with pytest.raises(InvalidOptionError, match="unweighted"):
         dagum_decomposition(y, g, weights=xr.ones_like(y))
