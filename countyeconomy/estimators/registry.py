@@ -9,7 +9,7 @@ runs the entries; a new estimator joins with one entry in :data:`ESTIMATORS`.
 >>> list(ESTIMATORS)
 ['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt']
 >>> ESTIMATORS["sun_abraham"].title
-'Sun-Abraham'
+'sun_abraham (Sun-Abraham)'
 """
 
 from __future__ import annotations
