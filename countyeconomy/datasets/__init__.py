@@ -7,6 +7,7 @@ The pinned-download helpers (:class:`DataFile`, :func:`data_path`, :func:`sha256
 
 from countyeconomy._fetch import DATA_DIR_ENV, DataFile, data_path, sha256_of
 from countyeconomy.datasets._census import load_china_census
+from countyeconomy.datasets._co2 import CO2_CODES_YEAR, COUNTY_CO2, load_county_co2
 from countyeconomy.datasets._county_list import county_list
 from countyeconomy.datasets._mpdta import MPDTA, load_mpdta
 from countyeconomy.datasets._simulate import SimulatedPanel, simulate_staggered_panel
@@ -18,6 +19,8 @@ from countyeconomy.datasets._simulate_county import (
 )
 
 __all__ = [
+    "CO2_CODES_YEAR",
+    "COUNTY_CO2",
     "DATA_DIR_ENV",
     "MPDTA",
     "CountySimConfig",
@@ -28,6 +31,7 @@ __all__ = [
     "county_list",
     "data_path",
     "load_china_census",
+    "load_county_co2",
     "load_mpdta",
     "sha256_of",
     "simulate_county_panel",

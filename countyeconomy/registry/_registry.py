@@ -14,6 +14,7 @@ from countyeconomy.errors import RegistryError
 from countyeconomy.registry._areacodes import AREACODES_RESULT, read_areacodes
 from countyeconomy.registry._checks import check_code, check_year
 from countyeconomy.registry._names import strip_suffix
+from countyeconomy.registry._records import records_frame
 from countyeconomy.registry._resolve import code_strings, resolve
 from countyeconomy.registry._tables import RegistryTables, build_tables
 
@@ -83,8 +84,13 @@ class Registry:
 
     @property
     def records(self) -> pd.DataFrame:
-        """Every record (a copy): code, province, prefecture, name, level, status, start, end."""
-        return self.tables.records.drop(columns="new_codes").copy()
+        """Every record (a copy): code, province, prefecture, name, level, status, validity.
+
+        ``valid_from`` and ``valid_to`` are the first and last year (inclusive) the record is in
+        the official list, as in :class:`CodeRecord` and :meth:`counties`. The retired columns
+        ``start`` and ``end`` (exclusive) still read for one release with a ``FutureWarning``.
+        """
+        return records_frame(self.tables.records)
 
     # ------------------------------------------------------------------ look-ups
     def _record(self, rid: int) -> CodeRecord:
