@@ -10,6 +10,12 @@ from countyeconomy.datasets._census import load_china_census
 from countyeconomy.datasets._co2 import CO2_CODES_YEAR, COUNTY_CO2, load_county_co2
 from countyeconomy.datasets._county_list import county_list
 from countyeconomy.datasets._mpdta import MPDTA, load_mpdta
+from countyeconomy.datasets._poverty import (
+    EXIT_YEAR_DEFECT,
+    OFFICIAL_EXITS,
+    POVERTY_SOURCE,
+    load_poverty_counties,
+)
 from countyeconomy.datasets._simulate import SimulatedPanel, simulate_staggered_panel
 from countyeconomy.datasets._simulate_county import (
     CountySimConfig,
@@ -22,7 +28,10 @@ __all__ = [
     "CO2_CODES_YEAR",
     "COUNTY_CO2",
     "DATA_DIR_ENV",
+    "EXIT_YEAR_DEFECT",
     "MPDTA",
+    "OFFICIAL_EXITS",
+    "POVERTY_SOURCE",
     "CountySimConfig",
     "DataFile",
     "SimulatedCountyPanel",
@@ -33,6 +42,7 @@ __all__ = [
     "load_china_census",
     "load_county_co2",
     "load_mpdta",
+    "load_poverty_counties",
     "sha256_of",
     "simulate_county_panel",
     "simulate_staggered_panel",
