@@ -29,7 +29,7 @@ from countyeconomy.inference import (
     wild_bootstrap,
 )
 from countyeconomy.panel import NEVER_TREATED, Panel
-from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
+from countyeconomy.registry import HarmonisedPanel, Registry, harmonise, read_panel
 from countyeconomy.report import coefplot, table
 from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
 from countyeconomy.robustness import (
@@ -77,6 +77,7 @@ __all__ = [
     "panel_threshold",
     "placebo_test",
     "psm_did",
+    "read_panel",
     "registry",
     "report",
     "results",

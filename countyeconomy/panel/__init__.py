@@ -7,6 +7,13 @@ Every estimator takes its data through this package: :meth:`Panel.from_frame` ch
 """
 
 from countyeconomy.panel._panel import Panel
+from countyeconomy.panel._read import (
+    MISSING_TOKENS,
+    NonNumericCellsWarning,
+    TableRead,
+    clean_codes,
+    read_table,
+)
 from countyeconomy.panel._timing import (
     NEVER_TREATED,
     SmallCohortWarning,
@@ -24,16 +31,21 @@ from countyeconomy.panel._validate import (
 )
 
 __all__ = [
+    "MISSING_TOKENS",
     "NEVER_TREATED",
+    "NonNumericCellsWarning",
     "Panel",
     "SmallCohortWarning",
+    "TableRead",
     "check_cohort_treatment",
     "check_columns",
     "check_numeric",
+    "clean_codes",
     "cohort_by_row",
     "cohort_values",
     "describe_values",
     "normalise_codes",
     "numeric_column",
+    "read_table",
     "warn_year_gaps",
 ]

@@ -16,6 +16,7 @@ from countyeconomy.registry._areacodes import (
 from countyeconomy.registry._coordinates import CountyCoordinates, county_coordinates
 from countyeconomy.registry._cpca import CPCA_SOURCE, read_cpca_table
 from countyeconomy.registry._harmonise import HarmonisedPanel, harmonise
+from countyeconomy.registry._read import read_panel
 from countyeconomy.registry._registry import CodeRecord, Registry
 from countyeconomy.registry._vintage import VintageMatch
 from countyeconomy.registry._warnings import UnmatchedCodesWarning
@@ -38,4 +39,5 @@ __all__ = [
     "match_vintage",
     "read_areacodes",
     "read_cpca_table",
+    "read_panel",
 ]
