@@ -128,7 +128,9 @@ def _drop_footnotes(frame: pd.DataFrame, county: str) -> pd.DataFrame:
     filled = text.notna() & (text != "")
     key = filled[county]
     n_filled = filled.sum(axis=1)
-    first = text.bfill(axis=1).iloc[:, 0].fillna("")
+    arr = text.to_numpy(dtype=object)
+    pos = filled.to_numpy(dtype=bool).argmax(axis=1)
+    first = pd.Series(arr[range(len(arr)), pos], index=frame.index).fillna("").astype(str)
     prose = first.str.match(_NOTE) | (first.str.len() > 20) | first.str.contains("。", regex=False)
     note = (n_filled == 0) | ~key | ((n_filled == 1) & prose.to_numpy(dtype=bool))
     if note.any():

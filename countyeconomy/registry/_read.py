@@ -7,60 +7,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from countyeconomy.errors import RegistryError
 from countyeconomy.panel import MISSING_TOKENS, Panel, read_table
 from countyeconomy.registry._aggregate import Rule
+from countyeconomy.registry._byname import names_to_codes as resolve_names
 from countyeconomy.registry._harmonise import harmonise
 from countyeconomy.registry._registry import Registry
 
 __all__ = ["read_panel"]
 
 
-def _names_to_codes(
-    frame: pd.DataFrame,
-    county: str,
-    year: str,
-    province: str | None,
-    codes_year: int | None,
-    reg: Registry,
-) -> pd.Series:
-    prov_col = province if province is not None and province in frame.columns else None
-    fixed = None if prov_col else province
-    keys = pd.DataFrame(
-        {
-            "name": frame[county].astype(str),
-            "prov": frame[prov_col].astype(str) if prov_col else fixed,
-            "year": frame[year] if codes_year is None else codes_year,
-        }
-    )
-    codes: dict[tuple[str, object, int], str] = {}
-    errors: list[str] = []
-    for (name, prov), grp in keys.groupby(["name", "prov"], dropna=False, sort=False):
-        p = None if prov is None or (isinstance(prov, float) and prov != prov) else str(prov)
-        try:  # a name unique in every year needs one look-up
-            code = reg.find(str(name), province=p).code
-            codes.update({(str(name), prov, int(y)): code for y in grp["year"].unique()})
-            continue
-        except RegistryError:
-            pass
-        for y in grp["year"].unique():
-            try:
-                codes[(str(name), prov, int(y))] = reg.find(str(name), int(y), province=p).code
-            except RegistryError as err:
-                errors.append(str(err))
-    if errors:
-        shown = "\n  ".join(errors[:10])
-        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-        raise RegistryError(
-            f"read_panel(names_to_codes=True): {len(errors)} name(s) could not be resolved to "
-            f"one code:\n  {shown}{more}\nPass province= (a column or a province name) or fix "
-            "the names."
-        )
-    return pd.Series(
-        [codes[(n, p, int(y))] for n, p, y in keys.itertuples(index=False)],
-        index=frame.index,
-        dtype=object,
-    )
+def _column_or_value(frame: pd.DataFrame, spec: str | None) -> pd.Series | None:
+    if spec is None:
+        return None
+    if spec in frame.columns:
+        return frame[spec].astype("string").str.strip()
+    return pd.Series(spec, index=frame.index, dtype=object)
 
 
 def read_panel(
@@ -76,6 +37,7 @@ def read_panel(
     value: str = "value",
     names_to_codes: bool = False,
     province: str | None = None,
+    prefecture: str | None = None,
     codes_year: int | None = None,
     to_year: int | None = None,
     rules: Mapping[str, Rule] | None = None,
@@ -118,8 +80,9 @@ def read_panel(
         ``county`` holds names: resolve each through the registry, year-aware (each row's year,
         or ``codes_year``) and scoped by ``province``. An unknown or ambiguous name is a
         :class:`~countyeconomy.errors.RegistryError` listing the candidates.
-    province
-        A column of province names, or one province name for the whole table.
+    province, prefecture
+        A column of province (prefecture) names, or one name for the whole table, scoping
+        ``names_to_codes`` (桥东区 is a district of three prefectures of 河北省).
     codes_year, to_year
         With ``to_year``, harmonise onto the codes of ``to_year`` (:func:`harmonise`), reading
         every code as of ``codes_year`` when given.
@@ -160,9 +123,15 @@ def read_panel(
     if names_to_codes or to_year is not None:
         reg = registry if registry is not None else Registry.load()
     if names_to_codes and reg is not None:
-        frame = frame.assign(
-            **{county: _names_to_codes(frame, county, year_name, province, codes_year, reg)}
+        years = frame[year_name] if codes_year is None else pd.Series(codes_year, frame.index)
+        codes = resolve_names(
+            reg.tables,
+            frame[county],
+            years,
+            _column_or_value(frame, province),
+            _column_or_value(frame, prefecture),
         )
+        frame = frame.assign(**{county: codes})
     panel = Panel.from_frame(frame, county=county, year=year_name)
     if to_year is not None:
         panel = harmonise(

@@ -104,9 +104,43 @@ def test_names_to_codes_year_aware_and_province_scoped(tmp_path: Path, data_dir:
 
 
 def test_ambiguous_and_unknown_names_list_candidates(data_dir: Path) -> None:
-    df = pd.DataFrame({"name": ["城区", "不存在县"], "year": [2010, 2010], "y": [1.0, 2.0]})
-    with pytest.raises(RegistryError, match=r"(?s)ambiguous.*candidates.*不存在县"):
-        ce.read_panel(df, county="name", names_to_codes=True)
+    df = pd.DataFrame({"name": ["桥东区", "不存在县"], "year": [2010, 2010], "y": [1.0, 2.0]})
+    with pytest.raises(RegistryError, match=r"(?s)ambiguous, candidates.*130702.*不存在县"):
+        ce.read_panel(df, county="name", names_to_codes=True, province="河北省")
+
+
+def test_wide_yearbook_with_chinese_names_to_harmonised_panel(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    # a yearbook sheet on 2014 names: 桥东区 needs its prefecture; 抚宁县 split in 2015 and
+    # 临安市 became 临安区 in 2017
+    sheet = pd.DataFrame(
+        {
+            "地区": ["临安市", "桥东区", "抚宁县", "资料来源：某省统计年鉴"],
+            "地级市": ["杭州市", "张家口市", "秦皇岛市", None],
+            "省份": ["浙江省", "河北省", "河北省", None],
+            "2013年": ["1,000", "2,000", "…", None],
+            "2014年": ["1,100", "2,100", "3,100", None],
+        }
+    )
+    path = tmp_path / "yearbook.xlsx"
+    sheet.to_excel(path, index=False)
+    with pytest.warns(RowsDroppedWarning, match="资料来源"):
+        panel = ce.read_panel(
+            path,
+            county="地区",
+            layout="wide",
+            value="gdp",
+            names_to_codes=True,
+            province="省份",
+            prefecture="地级市",
+            codes_year=2014,
+            to_year=2020,
+        )
+    f = panel.frame.set_index(["地区", "year"])["gdp"]
+    assert f[("330112", 2014)] == 1100.0  # 临安市 relabelled to 临安区
+    assert f[("130702", 2013)] == 2000.0  # 张家口 桥东区
+    assert np.isnan(f[("130323", 2013)])  # the split county is left alone, "…" is missing
 
 
 def test_co2_yearbook_in_one_call(data_dir: Path) -> None:
