@@ -6,6 +6,7 @@ Every estimator takes its data through this package: :meth:`Panel.from_frame` ch
 :func:`check_cohort_treatment` check treatment timing.
 """
 
+from countyeconomy.panel._describe import DESCRIBE_STATS, describe
 from countyeconomy.panel._panel import Panel
 from countyeconomy.panel._read import (
     MISSING_TOKENS,
@@ -31,6 +32,7 @@ from countyeconomy.panel._validate import (
 )
 
 __all__ = [
+    "DESCRIBE_STATS",
     "MISSING_TOKENS",
     "NEVER_TREATED",
     "NonNumericCellsWarning",
@@ -43,6 +45,7 @@ __all__ = [
     "clean_codes",
     "cohort_by_row",
     "cohort_values",
+    "describe",
     "describe_values",
     "normalise_codes",
     "numeric_column",
