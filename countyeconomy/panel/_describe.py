@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from countyeconomy.errors import InvalidOptionError
+from countyeconomy.errors import InputTypeError, InvalidOptionError
 from countyeconomy.panel._panel import Panel
 from countyeconomy.panel._validate import check_columns
 
@@ -66,7 +66,7 @@ def _flags(x: pd.Series) -> tuple[str, int]:
 
 
 def describe(
-    panel: Panel,
+    data: Panel,
     columns: Sequence[str] | str | None = None,
     *,
     by: str | None = None,
@@ -82,7 +82,7 @@ def describe(
 
     Parameters
     ----------
-    panel
+    data
         The panel.
     columns
         Numeric columns to describe (default: every numeric data column).
@@ -107,6 +107,12 @@ def describe(
     >>> int(out.loc["co2", "n_flagged"])
     3
     """
+    if not isinstance(data, Panel):
+        raise InputTypeError(
+            f"describe() takes a countyeconomy.Panel, got {type(data).__name__}; build one with "
+            "Panel.from_frame(df, county=..., year=...)."
+        )
+    panel = data
     frame = panel.frame
     if isinstance(columns, str):
         columns = [columns]
