@@ -252,6 +252,31 @@ class Registry:
         """
         return self._changes(code, year, "predecessors")
 
+    # ------------------------------------------------------------------ conversions
+    def conversions(
+        self, kind: str = "county_to_district", *, years: tuple[int, int] | None = None
+    ) -> pd.DataFrame:
+        """Every conversion of one kind; see :func:`countyeconomy.registry.conversions`."""
+        from countyeconomy.registry._conversions import conversion_table
+
+        return conversion_table(self.tables, kind, years)
+
+    def history(self, code: str | int, year: int) -> str:
+        """The whole chain of records through the record of ``code`` in ``year``.
+
+        Examples
+        --------
+        >>> Registry.load().history("330185", 2010)  # doctest: +SKIP
+        '临安县 330124 1981-1995 -> 临安市 330185 1996-2016 -> 临安区 330112 2017-2024'
+        """
+        from countyeconomy.registry._conversions import history
+
+        rec = self.lookup(code, year)  # raises, naming the years the code is in use
+        rid = self.tables.record_at(rec.code, rec.valid_from)
+        if rid is None:  # pragma: no cover - lookup found the record
+            raise RegistryError(f"code {rec.code} has no record in {year}.")
+        return history(self.tables, rid)
+
     # ------------------------------------------------------------------ coordinates
     def coordinates(self, year: int) -> CountyCoordinates:
         """County-seat longitude and latitude for the county-level units of ``year``.

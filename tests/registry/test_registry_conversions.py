@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from countyeconomy.errors import InvalidOptionError
+from countyeconomy.errors import InvalidOptionError, RegistryError
 from countyeconomy.registry import Registry, cohorts, conversions
 
 
@@ -102,3 +102,12 @@ def test_cohorts_on_a_later_vintage(reg: Registry) -> None:
     assert out[["code", "cohort", "status"]].values.tolist() == [
         ["330112", 2017, "converted_district"]
     ]
+
+
+def test_registry_methods(reg: Registry, conv: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(reg.conversions(), conv)
+    assert reg.history("330185", 2010) == (
+        "临安县 330124 1981-1995 -> 临安市 330185 1996-2016 -> 临安区 330112 2017-2024"
+    )
+    with pytest.raises(RegistryError, match="330185"):
+        reg.history("330185", 2020)
