@@ -95,8 +95,11 @@ def load_poverty_counties() -> pd.DataFrame:
     >>> len(pov), pov["exit_year"].value_counts().sort_index().tolist()
     (832, [28, 125, 282, 345, 52])
     """
-    out = pd.read_csv(_TABLE, comment="#", dtype={"code": str}, encoding="utf-8")
-    out["exit_year_flag"] = out["exit_year_flag"].astype(bool)
+    if _TABLE.exists():
+        out = pd.read_csv(_TABLE, comment="#", dtype={"code": str}, encoding="utf-8")
+        out["exit_year_flag"] = out["exit_year_flag"].astype(bool)
+    else:  # an install without the package data: rebuild from the pinned source
+        out = build_table(data_path(POVERTY_SOURCE))
     out.attrs["defect"] = EXIT_YEAR_DEFECT
     out.attrs["source"] = POVERTY_SOURCE.source
     return out
