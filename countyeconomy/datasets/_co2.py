@@ -22,7 +22,10 @@ COUNTY_CO2 = DataFile(
         f"{_COMMIT}/data/co2.xlsx"
     ),
     sha256="9b47a1c9bc03e862c1fc202b33dfdb0ee8bfd7793683c639c9ad0ee264871bac",
-    licence="CC-BY-4.0",
+    licence=(
+        "MIT (the pinned repository copy); the original figshare record of Chen et al. 2020 is "
+        "published for reuse with attribution (its exact licence not verified here)"
+    ),
     source=(
         f"STATS201-DKU-Autumn2024/Week1_Yuxiang @ {_COMMIT}, data/co2.xlsx (repository MIT; "
         "a copy of the figshare data record of Chen et al. 2020, Scientific Data 7:391, "
@@ -67,9 +70,9 @@ def load_county_co2(*, drop_placeholders: bool = False) -> Panel:
     Notes
     -----
     Emissions are downscaled from provincial energy data with nighttime lights: the series
-    tracks county economic activity, not measured emissions. Licence: the article's figshare
-    data record is published for reuse with attribution (CC BY 4.0, as Scientific Data
-    requires for data records); the copy this loader pins sits in an MIT-licensed repository.
+    tracks county economic activity, not measured emissions. Licence: the copy this loader pins
+    sits in an MIT-licensed repository; the original is the article's figshare data record,
+    published for reuse with attribution (its exact licence was not verified: cite the article).
 
     References
     ----------
