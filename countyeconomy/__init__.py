@@ -28,8 +28,8 @@ from countyeconomy.inference import (
     placebo_test,
     wild_bootstrap,
 )
-from countyeconomy.panel import NEVER_TREATED, Panel
-from countyeconomy.registry import HarmonisedPanel, Registry, harmonise
+from countyeconomy.panel import NEVER_TREATED, Panel, describe
+from countyeconomy.registry import HarmonisedPanel, Registry, harmonise, read_panel
 from countyeconomy.report import coefplot, table
 from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
 from countyeconomy.robustness import (
@@ -63,6 +63,7 @@ __all__ = [
     "coefplot",
     "compare_event_studies",
     "datasets",
+    "describe",
     "did_multiplegt",
     "errors",
     "event_study",
@@ -77,6 +78,7 @@ __all__ = [
     "panel_threshold",
     "placebo_test",
     "psm_did",
+    "read_panel",
     "registry",
     "report",
     "results",

@@ -7,8 +7,15 @@ The pinned-download helpers (:class:`DataFile`, :func:`data_path`, :func:`sha256
 
 from countyeconomy._fetch import DATA_DIR_ENV, DataFile, data_path, sha256_of
 from countyeconomy.datasets._census import load_china_census
+from countyeconomy.datasets._co2 import CO2_CODES_YEAR, COUNTY_CO2, load_county_co2
 from countyeconomy.datasets._county_list import county_list
 from countyeconomy.datasets._mpdta import MPDTA, load_mpdta
+from countyeconomy.datasets._poverty import (
+    EXIT_YEAR_DEFECT,
+    OFFICIAL_EXITS,
+    POVERTY_SOURCE,
+    load_poverty_counties,
+)
 from countyeconomy.datasets._simulate import SimulatedPanel, simulate_staggered_panel
 from countyeconomy.datasets._simulate_county import (
     CountySimConfig,
@@ -18,8 +25,13 @@ from countyeconomy.datasets._simulate_county import (
 )
 
 __all__ = [
+    "CO2_CODES_YEAR",
+    "COUNTY_CO2",
     "DATA_DIR_ENV",
+    "EXIT_YEAR_DEFECT",
     "MPDTA",
+    "OFFICIAL_EXITS",
+    "POVERTY_SOURCE",
     "CountySimConfig",
     "DataFile",
     "SimulatedCountyPanel",
@@ -28,7 +40,9 @@ __all__ = [
     "county_list",
     "data_path",
     "load_china_census",
+    "load_county_co2",
     "load_mpdta",
+    "load_poverty_counties",
     "sha256_of",
     "simulate_county_panel",
     "simulate_staggered_panel",

@@ -6,7 +6,15 @@ Every estimator takes its data through this package: :meth:`Panel.from_frame` ch
 :func:`check_cohort_treatment` check treatment timing.
 """
 
+from countyeconomy.panel._describe import DESCRIBE_STATS, describe
 from countyeconomy.panel._panel import Panel
+from countyeconomy.panel._read import (
+    MISSING_TOKENS,
+    NonNumericCellsWarning,
+    TableRead,
+    clean_codes,
+    read_table,
+)
 from countyeconomy.panel._timing import (
     NEVER_TREATED,
     SmallCohortWarning,
@@ -24,16 +32,23 @@ from countyeconomy.panel._validate import (
 )
 
 __all__ = [
+    "DESCRIBE_STATS",
+    "MISSING_TOKENS",
     "NEVER_TREATED",
+    "NonNumericCellsWarning",
     "Panel",
     "SmallCohortWarning",
+    "TableRead",
     "check_cohort_treatment",
     "check_columns",
     "check_numeric",
+    "clean_codes",
     "cohort_by_row",
     "cohort_values",
+    "describe",
     "describe_values",
     "normalise_codes",
     "numeric_column",
+    "read_table",
     "warn_year_gaps",
 ]

@@ -6,6 +6,7 @@ yescallop/areacodes, CC0) and :func:`read_cpca_table` (codes and county-seat coo
 :mod:`countyeconomy.datasets`, which sits above it.
 """
 
+from countyeconomy.registry._api import cohorts, conversions, match_vintage
 from countyeconomy.registry._areacodes import (
     AREACODES_RESULT,
     FIRST_YEAR,
@@ -15,7 +16,9 @@ from countyeconomy.registry._areacodes import (
 from countyeconomy.registry._coordinates import CountyCoordinates, county_coordinates
 from countyeconomy.registry._cpca import CPCA_SOURCE, read_cpca_table
 from countyeconomy.registry._harmonise import HarmonisedPanel, harmonise
+from countyeconomy.registry._read import read_panel
 from countyeconomy.registry._registry import CodeRecord, Registry
+from countyeconomy.registry._vintage import VintageMatch
 from countyeconomy.registry._warnings import UnmatchedCodesWarning
 
 __all__ = [
@@ -28,8 +31,13 @@ __all__ = [
     "HarmonisedPanel",
     "Registry",
     "UnmatchedCodesWarning",
+    "VintageMatch",
+    "cohorts",
+    "conversions",
     "county_coordinates",
     "harmonise",
+    "match_vintage",
     "read_areacodes",
     "read_cpca_table",
+    "read_panel",
 ]

@@ -1,7 +1,7 @@
 """The Chinese administrative-division code history (yescallop/areacodes, CC0-1.0).
 
 One row per code record of county level and above, 1981-2024: province, prefecture, name, level,
-status, first year in use, year changed or retired, and the new code(s). The registry
+status, first and last year in use (inclusive), and the new code(s). The registry
 (:mod:`countyeconomy.registry`) is built from this table.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from countyeconomy._fetch import DataFile, data_path
+from countyeconomy.registry._records import records_frame
 
 __all__ = ["AREACODES_COMMIT", "AREACODES_RESULT", "FIRST_YEAR", "LAST_YEAR", "read_areacodes"]
 
@@ -46,15 +47,19 @@ def read_areacodes() -> pd.DataFrame:
     Columns: ``code`` (six-character string), ``province``, ``prefecture`` (names as recorded;
     ``"直辖"`` for units directly under a province-level unit), ``name``, ``level``
     (``"province"``, ``"prefecture"``, ``"county"``), ``status`` (``"in_use"``, ``"retired"``,
-    ``"changed"``), ``start`` (first year in the official list), ``end`` (first year no longer in
-    the list, ``LAST_YEAR + 1`` while in use) and ``new_codes`` (the raw successor field: codes
-    separated by ``;``, a ``[YYYY]`` suffix dating a partial transfer).
+    ``"changed"``), ``new_codes`` (the raw successor field: codes separated by ``;``, a
+    ``[YYYY]`` suffix dating a partial transfer), ``valid_from`` (first year in the official
+    list) and ``valid_to`` (last year in the list, inclusive; ``LAST_YEAR`` while in use): the
+    convention of every registry object. The retired columns ``start`` and ``end`` (exclusive)
+    still read for one release with a ``FutureWarning``.
 
     Examples
     --------
     >>> from countyeconomy.registry import read_areacodes
     >>> read_areacodes().shape  # doctest: +SKIP
     (6823, 9)
+    >>> int(read_areacodes().query("code == '330185'")["valid_to"].iat[0])  # doctest: +SKIP
+    2016
     """
     raw = pd.read_csv(
         data_path(AREACODES_RESULT), dtype=str, keep_default_na=False, encoding="utf-8-sig"
@@ -64,4 +69,4 @@ def read_areacodes() -> pd.DataFrame:
     df["status"] = df["status"].map(_STATUS)
     df["start"] = df["start"].astype("int64")
     df["end"] = df["end"].replace("", str(LAST_YEAR + 1)).astype("int64")
-    return df
+    return records_frame(df, keep_new_codes=True)

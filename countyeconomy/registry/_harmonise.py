@@ -38,12 +38,15 @@ class HarmonisedPanel:
         to change).
     log
         One row per change: ``old_code``, ``new_code``, ``year`` (of the data), ``kind`` and
-        ``rows`` (panel rows affected). Kinds: ``rename`` (relabelled), ``merge`` (aggregated
+        ``rows`` (panel rows affected; the data year, or ``codes_year`` when given). Kinds:
+        ``unchanged`` is never logged; ``rename`` (relabelled), ``merge`` (aggregated
         by the rules), ``merge_incomplete`` (a county that merged into ``new_code`` is absent
         from the panel that year, ``rows`` = 0), ``split`` (one row per part; left alone),
         ``partial_transfer`` (territory moved from ``old_code`` to ``new_code`` between the data
         year and the target year; left alone), ``not_one_to_one`` (backwards, left alone),
-        ``no_successor``, ``not_county_level`` (left alone), ``conflict`` (left alone because a
+        ``no_successor`` (the record ended without a recorded successor;
+        left alone), ``not_county_level`` (the code is a province- or prefecture-level code,
+        for example a row of prefecture totals; left alone and announced), ``conflict`` (left alone because a
         row that is left alone keeps ``new_code`` that year), ``code_not_in_use`` (the code is not
         in use that year; the nearest record of the code was used) and ``unknown`` (not in the
         registry; kept unchanged).
@@ -225,6 +228,7 @@ def harmonise(
     county: str | None = None,
     year: str | None = None,
     registry: Registry | None = None,
+    codes_year: int | None = None,
 ) -> HarmonisedPanel:
     """Map every county-year onto the codes and territory of ``to_year``.
 
@@ -251,6 +255,13 @@ def harmonise(
         Key columns (or dims) when ``data`` is a DataFrame (or Dataset).
     registry
         The registry to use (default :meth:`Registry.load`).
+    codes_year
+        The vintage of every code in the data, whatever the row's year (data keyed on one
+        year's codes throughout, such as the county CO2 panel on 2010 codes; see
+        :func:`match_vintage`). Each code is read as its record in ``codes_year`` and mapped
+        from there to ``to_year``; only counties of that vintage that became one county by
+        ``to_year`` are merged. The log's ``year`` is then ``codes_year``. Default: each row's
+        own year.
 
     Returns
     -------
@@ -266,7 +277,7 @@ def harmonise(
 
     Notes
     -----
-    Codes are read as codes of each row's own year; a code used in a year it is not in use is
+    Without ``codes_year``, codes are read as codes of each row's own year; a code used in a year it is not in use is
     read as its nearest record (logged ``code_not_in_use``). The result carries codes of
     ``to_year`` in every year, so harmonise the original data again rather than the result:
     reused codes (511422 was 丰都县 in 1995 and 彭山县 from 2000) would be misread.
@@ -295,6 +306,8 @@ def harmonise(
     frame = p.frame
     codes = code_strings(frame[p.county])
     years = frame[p.year].to_numpy(dtype=np.int64)
+    if codes_year is not None:
+        years = np.full(len(frame), check_year(codes_year, name="codes_year"), dtype=np.int64)
     pairs = resolve(tables, codes, years)
     pairs = _row_plan(tables, pairs, target)
     relabel = pairs["kind"].isin(_RELABEL) & (pairs["new_rid"] >= 0)

@@ -14,6 +14,7 @@ from countyeconomy.errors import RegistryError
 from countyeconomy.registry._areacodes import AREACODES_RESULT, read_areacodes
 from countyeconomy.registry._checks import check_code, check_year
 from countyeconomy.registry._names import strip_suffix
+from countyeconomy.registry._records import records_frame
 from countyeconomy.registry._resolve import code_strings, resolve
 from countyeconomy.registry._tables import RegistryTables, build_tables
 
@@ -83,8 +84,13 @@ class Registry:
 
     @property
     def records(self) -> pd.DataFrame:
-        """Every record (a copy): code, province, prefecture, name, level, status, start, end."""
-        return self.tables.records.drop(columns="new_codes").copy()
+        """Every record (a copy): code, province, prefecture, name, level, status, validity.
+
+        ``valid_from`` and ``valid_to`` are the first and last year (inclusive) the record is in
+        the official list, as in :class:`CodeRecord` and :meth:`counties`. The retired columns
+        ``start`` and ``end`` (exclusive) still read for one release with a ``FutureWarning``.
+        """
+        return records_frame(self.tables.records)
 
     # ------------------------------------------------------------------ look-ups
     def _record(self, rid: int) -> CodeRecord:
@@ -245,6 +251,31 @@ class Registry:
         :meth:`successors`. Several ``succession`` rows in one year mean a merge.
         """
         return self._changes(code, year, "predecessors")
+
+    # ------------------------------------------------------------------ conversions
+    def conversions(
+        self, kind: str = "county_to_district", *, years: tuple[int, int] | None = None
+    ) -> pd.DataFrame:
+        """Every conversion of one kind; see :func:`countyeconomy.registry.conversions`."""
+        from countyeconomy.registry._conversions import conversion_table
+
+        return conversion_table(self.tables, kind, years)
+
+    def history(self, code: str | int, year: int) -> str:
+        """The whole chain of records through the record of ``code`` in ``year``.
+
+        Examples
+        --------
+        >>> Registry.load().history("330185", 2010)  # doctest: +SKIP
+        '临安县 330124 1981-1995 -> 临安市 330185 1996-2016 -> 临安区 330112 2017-2024'
+        """
+        from countyeconomy.registry._conversions import history
+
+        rec = self.lookup(code, year)  # raises, naming the years the code is in use
+        rid = self.tables.record_at(rec.code, rec.valid_from)
+        if rid is None:  # pragma: no cover - lookup found the record
+            raise RegistryError(f"code {rec.code} has no record in {year}.")
+        return history(self.tables, rid)
 
     # ------------------------------------------------------------------ coordinates
     def coordinates(self, year: int) -> CountyCoordinates:

@@ -84,8 +84,14 @@ def _group_dated(triples: list[tuple[int, int, int]]) -> dict[int, tuple[tuple[i
 
 
 def build_tables(records: pd.DataFrame) -> RegistryTables:
-    """Index the records of :func:`~countyeconomy.registry.read_areacodes`."""
-    records = records.reset_index(drop=True)
+    """Index the records of :func:`~countyeconomy.registry.read_areacodes`.
+
+    Internally a record is valid in ``start <= year < end`` (``end = valid_to + 1``).
+    """
+    records = pd.DataFrame(records).reset_index(drop=True)
+    if "valid_from" in records.columns:
+        records = records.assign(start=records["valid_from"], end=records["valid_to"] + 1)
+        records = records.drop(columns=["valid_from", "valid_to"])
     by_code = {
         str(code): tuple(int(i) for i in idx)
         for code, idx in records.groupby("code", sort=False).indices.items()

@@ -619,8 +619,48 @@ def indicator_cases() -> list[Case]:
     ]
 
 
+def reading_cases() -> list[Case]:
+    """read_panel and describe: bad layout, unknown columns, non-numeric tokens."""
+    from countyeconomy.panel import NonNumericCellsWarning
+
+    def tokens(df: pd.DataFrame) -> Any:
+        bad = df.astype({"y": object})
+        bad.loc[:2, "y"] = "x?"
+        return ce.read_panel(bad, county="county", year="year")
+
+    return [
+        Case(
+            "read_panel-layout",
+            lambda df: ce.read_panel(df, county="county", layout="tall"),
+            "layout",
+            error=InvalidOptionError,
+        ),
+        Case(
+            "read_panel-county",
+            lambda df: ce.read_panel(df, county="not_there"),
+            "not_there",
+            error=CountyEconomyError,
+        ),
+        Case("read_panel-tokens", tokens, "'y': 'x?' x3", warning=NonNumericCellsWarning),
+        Case(
+            "describe-column",
+            lambda df: ce.describe(ce.Panel.from_frame(df, **KEYS), "not_there"),
+            "not_there",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "describe-stats",
+            lambda df: ce.describe(ce.Panel.from_frame(df, **KEYS), "y", stats=("mode",)),
+            "mode",
+            error=InvalidOptionError,
+        ),
+        Case("describe-frame", lambda df: ce.describe(df), "Panel", error=TypeError),
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
+        *reading_cases(),
         *key_cases(),
         *non_numeric_cases(),
         *non_finite_cases(),

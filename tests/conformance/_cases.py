@@ -29,6 +29,8 @@ NOT_ESTIMATORS: dict[str, str] = {
     "table": "renders fitted results as a regression table",
     "coefplot": "draws fitted results as a chart",
     "harmonise": "data preparation: recodes a panel to one year's county codes",
+    "read_panel": "data input: reads a user's table into a Panel",
+    "describe": "data inspection: summary statistics with suspicious-value flags",
 }
 """Public callables of ``countyeconomy.__all__`` that are neither estimators nor post-estimation
 routines, with the reason. Everything else callable (and not a class or a module) needs a case."""
