@@ -19,6 +19,7 @@ from countyeconomy.estimators.heterogeneity import heterogeneity
 from countyeconomy.estimators.iv import iv
 from countyeconomy.estimators.mechanism import mechanism
 from countyeconomy.estimators.moderation import moderation
+from countyeconomy.estimators.staggered.triple import TripleDiDResult, triple_did
 from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
     HC1,
@@ -59,6 +60,8 @@ __all__ = [
     "RobustnessReport",
     "__version__",
     "att_gt",
+    "triple_did",
+    "TripleDiDResult",
     "bacon_decomposition",
     "coefplot",
     "compare_event_studies",
