@@ -6,6 +6,7 @@ The pinned-download helpers (:class:`DataFile`, :func:`data_path`, :func:`sha256
 """
 
 from countyeconomy._fetch import DATA_DIR_ENV, DataFile, data_path, sha256_of
+from countyeconomy.datasets._cai2016 import CAI2016, load_cai2016
 from countyeconomy.datasets._census import load_china_census
 from countyeconomy.datasets._county_list import county_list
 from countyeconomy.datasets._mpdta import MPDTA, load_mpdta
@@ -19,6 +20,7 @@ from countyeconomy.datasets._simulate_county import (
 
 __all__ = [
     "DATA_DIR_ENV",
+    "CAI2016",
     "MPDTA",
     "CountySimConfig",
     "DataFile",
@@ -27,6 +29,7 @@ __all__ = [
     "TrueEffects",
     "county_list",
     "data_path",
+    "load_cai2016",
     "load_china_census",
     "load_mpdta",
     "sha256_of",

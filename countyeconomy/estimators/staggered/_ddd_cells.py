@@ -165,7 +165,14 @@ def compute_ddd_cells(
         att.append(est)
         cols.append(psi_full)
         rows.append(
-            (spec.g, year, int(data.periods[spec.base]), int(is_g.sum()), int(comp.sum()), len(ests))
+            (
+                spec.g,
+                year,
+                int(data.periods[spec.base]),
+                int(is_g.sum()),
+                int(comp.sum()),
+                len(ests),
+            )
         )
         treated.append(is_g)
     m = np.asarray(rows, dtype=np.int64).reshape(-1, 6)

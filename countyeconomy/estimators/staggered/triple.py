@@ -4,6 +4,7 @@ Sant'Anna 2025), built on the Callaway-Sant'Anna machinery of :func:`~countyecon
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -13,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy._typing import ControlGroup, SeedLike, check_option, resolve_seed
-from countyeconomy.errors import IdentificationError, InvalidOptionError, PanelStructureError
+from countyeconomy.errors import (
+    CountyEconomyWarning,
+    IdentificationError,
+    InvalidOptionError,
+    PanelStructureError,
+)
 from countyeconomy.estimators.staggered._cs_cells import WideData, plan_cells
 from countyeconomy.estimators.staggered._cs_inference import wald_pretrend
 from countyeconomy.estimators.staggered._cs_prepare import prepare
@@ -231,11 +237,12 @@ def triple_did(
     cells = compute_ddd_cells(
         wide, q, specs, control=control, method=method, anticipation=int(anticipation)
     )
+    if len(cells.att) == 0:
+        raise IdentificationError(
+            "no DDD(g,t) cell could be estimated: every cell needs treated and comparison units "
+            f"both with {eligible}=1 and {eligible}=0."
+        )
     if cells.skipped:
-        import warnings
-
-        from countyeconomy.errors import CountyEconomyWarning
-
         g0, t0, why = cells.skipped[0]
         message = (
             f"{len(cells.skipped)} DDD(g,t) cell(s) skipped, e.g. (g={g0}, t={t0}): {why} "
@@ -244,11 +251,6 @@ def triple_did(
         )
         notes.append(message)
         warnings.warn(message, CountyEconomyWarning, stacklevel=2)
-    if len(cells.att) == 0:
-        raise IdentificationError(
-            "no DDD(g,t) cell could be estimated: every cell needs treated and comparison units "
-            f"both with {eligible}=1 and {eligible}=0."
-        )
     n = len(prep.cohort)
     model = ATTgtModel(
         units=np.asarray(prep.units),
