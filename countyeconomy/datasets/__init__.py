@@ -19,8 +19,8 @@ from countyeconomy.datasets._simulate_county import (
 )
 
 __all__ = [
-    "DATA_DIR_ENV",
     "CAI2016",
+    "DATA_DIR_ENV",
     "MPDTA",
     "CountySimConfig",
     "DataFile",

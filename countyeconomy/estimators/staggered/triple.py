@@ -271,9 +271,9 @@ def triple_did(
     post = cells.group <= cells.year
     names = tuple(f"ATT({g},{t})" for g, t in zip(cells.group, cells.year, strict=True))
     test = wald_pretrend(cells.att, analytic, ~post, names)
-    message = announce_pretrend(test, stacklevel=3)
-    if message is not None:
-        notes.append(message)
+    declined = announce_pretrend(test, stacklevel=3)
+    if declined is not None:
+        notes.append(declined)
     how = (
         f"multiplier bootstrap ({draws} draws, {distribution} weights)"
         if draws
