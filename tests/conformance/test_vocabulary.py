@@ -28,6 +28,7 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "conventions.m
 
 METHOD_OPTIONS: dict[str, set[str]] = {
     "att_gt": {"anticipation", "base_period"},
+    "triple_did": {"anticipation", "base_period"},
     "coefplot": {"keep", "model_names", "title"},
     "compare_event_studies": {"estimators"},
     "did_multiplegt": {"effects", "placebo", "normalized"},
