@@ -19,6 +19,7 @@ from countyeconomy.estimators.heterogeneity import heterogeneity
 from countyeconomy.estimators.iv import iv
 from countyeconomy.estimators.mechanism import mechanism
 from countyeconomy.estimators.moderation import moderation
+from countyeconomy.estimators.staggered.dose import DoseResult, dose_did
 from countyeconomy.estimators.staggered.triple import TripleDiDResult, triple_did
 from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
@@ -50,6 +51,7 @@ __all__ = [
     "Cluster",
     "CountyEconomyError",
     "Design",
+    "DoseResult",
     "DriscollKraay",
     "EstimateResult",
     "FitInfo",
@@ -66,6 +68,7 @@ __all__ = [
     "compare_event_studies",
     "datasets",
     "did_multiplegt",
+    "dose_did",
     "errors",
     "event_study",
     "harmonise",
