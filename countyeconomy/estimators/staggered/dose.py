@@ -161,8 +161,8 @@ def dose_did(
     - the overall ``ATT = E[ATT(D) | D > 0]`` and ``ACRT = E[ACRT(D) | D > 0]`` (averages over
       the treated doses, the paper's ``ATT^o`` and ``ACRT^o``).
 
-    Post-treatment cells ``(g, t)`` are combined with weights proportional to the number of
-    treated units in the cell (the ``"simple"`` weights of ``att_gt``); ``result.cells`` holds
+    Post-treatment cells ``(g, t)`` are averaged within cohort and cohorts weighted by their
+    number of treated units (R ``contdid``'s convention, also diff-diff's); ``result.cells`` holds
     the ``ATT^o(g,t)`` cells with ``.aggregate("dynamic")`` for the event study.
 
     Parameters
@@ -322,12 +322,7 @@ def dose_did(
     post = lab[:, 0] <= lab[:, 1]
     if not post.any():
         raise IdentificationError("no post-treatment (cohort, year) cells.")
-    keep = np.flatnonzero(post)
-    pg = treated.astype(float).mean(axis=0)
-    wts = pg[keep] / pg[keep].sum()
-    agg = est[keep].T @ wts
-    wif = weight_if(keep, pg, np.ones(n), treated.astype(float))  # (n, len(keep))
-    agg_inf = inf[:, :, keep] @ wts + wif @ est[keep]
+    agg, agg_inf = _aggregate(est, inf, lab[:, 0], post, treated)
     root = resolve_seed(seed)
     model = ATTgtModel(
         units=np.asarray(prep.units),
@@ -408,6 +403,29 @@ def dose_did(
         doses=treated_doses,
         crit=crit,
     )
+
+
+def _aggregate(
+    est: FloatArray, inf: FloatArray, group: np.ndarray, post: np.ndarray, treated: np.ndarray
+) -> tuple[FloatArray, FloatArray]:
+    """R ``contdid``'s weights: post-treatment cells averaged within cohort, cohorts weighted by
+    their number of treated units (estimated shares: their influence is included)."""
+    n = inf.shape[0]
+    labels = np.unique(group[post])
+    by_g = []
+    inf_g = []
+    for g in labels.tolist():
+        k = np.flatnonzero(post & (group == g))
+        by_g.append(est[k].mean(axis=0))
+        inf_g.append(inf[:, :, k].mean(axis=2))
+    r_est = np.vstack(by_g)  # (G, q)
+    ind = np.column_stack([treated[:, post & (group == g)].any(axis=1) for g in labels.tolist()])
+    gp = ind.astype(float).mean(axis=0)
+    wts = gp / gp.sum()
+    wif = weight_if(np.arange(len(labels)), gp, np.ones(n), ind.astype(float))
+    agg = r_est.T @ wts
+    agg_inf = np.stack(inf_g, axis=2) @ wts + wif @ r_est
+    return agg, agg_inf
 
 
 def _cells(
