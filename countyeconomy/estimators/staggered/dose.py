@@ -248,7 +248,7 @@ def dose_did(
         covariates=(dose,),
         weights=None,
         cluster=_cluster_column(vcov),
-        control="not_yet_treated" if control != "never_treated" else control,
+        control="not_yet_treated",  # the never-treated check is made below, for doses
         anticipation=0,
     )
     with np.errstate(all="ignore"):
