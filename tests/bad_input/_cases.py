@@ -78,6 +78,13 @@ def _eligible(df: Any) -> Any:
     return df.assign(q=df["county"] // 4 % 2) if isinstance(df, pd.DataFrame) else df
 
 
+def _dosed(df: Any) -> Any:
+    """``df`` with a dose column for dose_did (non-frames passed through)."""
+    if not isinstance(df, pd.DataFrame):
+        return df
+    return df.assign(dose=(df["g"] > 0) * (1.0 + df["county"] % 5))
+
+
 # Frame-based entry points: name -> call(frame, outcome) using the conventions' argument names.
 ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "twfe": lambda df, y: ce.twfe(df, f"{y} ~ x1 + d | county + year", **KEYS),
@@ -87,6 +94,7 @@ ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "imputation_did": lambda df, y: ce.imputation_did(df, y, "g", **KEYS),
     "att_gt": lambda df, y: ce.att_gt(df, y, "g", **KEYS),
     "triple_did": lambda df, y: ce.triple_did(_eligible(df), y, cohort="g", eligible="q", **KEYS),
+    "dose_did": lambda df, y: ce.dose_did(_dosed(df), y, "dose", cohort="g", **KEYS),
     "did_multiplegt": lambda df, y: ce.did_multiplegt(df, y, "d", effects=2, **KEYS),
     "bacon_decomposition": lambda df, y: ce.bacon_decomposition(df, y, "d", **KEYS),
     "psm_did": lambda df, y: ce.psm_did(df, y, "d", ["x1"], **KEYS),

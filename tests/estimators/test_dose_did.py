@@ -101,7 +101,6 @@ def test_known_truth(seed: int) -> None:
     assert np.all(np.abs(z / res.std_errors.to_numpy()) < 4.5)
 
 
-@pytest.mark.slow
 def test_coverage_over_seeds() -> None:
     hits = np.zeros(12)
     for seed in range(20):

@@ -228,7 +228,6 @@ def test_known_truth(seed: int) -> None:
     assert abs(agg.overall - 1.0) < 4 * agg.overall_std_error
 
 
-@pytest.mark.slow
 def test_coverage_over_seeds() -> None:
     hits = 0
     for seed in range(20):

@@ -48,7 +48,8 @@ class Basis:
     def level(self, d: FloatArray) -> FloatArray:
         """``(len(d), p)`` basis values."""
         if self.values is not None:
-            return (np.asarray(d)[:, None] == self.values[None, :]).astype(float)
+            onehot: FloatArray = (np.asarray(d)[:, None] == self.values[None, :]).astype(float)
+            return onehot
         out: FloatArray = np.asarray(self._spline()(np.asarray(d, dtype=float)))
         return out
 

@@ -219,9 +219,9 @@ def dose_did(
     """
     check_option("control", control, DoseControl)
     check_option("distribution", distribution, Distribution)
-    for name, val, low in (("degree", degree, 1), ("knots", knots, 0)):
-        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < low:
-            raise InvalidOptionError(f"{name}={val!r} must be an integer >= {low}.")
+    for name, val, least in (("degree", degree, 1), ("knots", knots, 0)):
+        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < least:
+            raise InvalidOptionError(f"{name}={val!r} must be an integer >= {least}.")
     if draws is not None:
         if isinstance(draws, bool) or not isinstance(draws, int | np.integer):
             raise InvalidOptionError(f"draws={draws!r} must be None or a positive integer.")
