@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -13,21 +11,16 @@ import pandas as pd
 from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
 from countyeconomy.errors import IdentificationError, InvalidOptionError, PanelStructureError
 from countyeconomy.estimators.staggered._cs_cells import plan_cells
-from countyeconomy.estimators.staggered._cs_inference import (
-    BootstrapResult,
-    analytic_vcov,
-    multiplier_bootstrap,
-    wald_pretrend,
-)
-from countyeconomy.estimators.staggered._cs_kernels import weight_if
+from countyeconomy.estimators.staggered._cs_inference import BootstrapResult, analytic_vcov
 from countyeconomy.estimators.staggered._cs_prepare import prepare
-from countyeconomy.estimators.staggered._cs_results import (
-    ATTgtModel,
-    ATTgtResult,
-    _CSResultBase,
-    inference,
-)
+from countyeconomy.estimators.staggered._cs_results import ATTgtModel
 from countyeconomy.estimators.staggered._dose_kernels import Basis, dose_cell
+from countyeconomy.estimators.staggered._dose_result import (
+    DoseResult,
+    aggregate_cells,
+    bootstrap,
+    cell_result,
+)
 from countyeconomy.estimators.staggered.att_gt import Distribution, _cluster_column
 from countyeconomy.inference import VcovSpec, check_draws
 from countyeconomy.panel import Panel
@@ -36,65 +29,6 @@ from countyeconomy.results import CoefTable, FitInfo
 __all__ = ["DoseControl", "DoseResult", "dose_did"]
 
 DoseControl = Literal["never_treated", "not_yet_treated", "lowest_dose"]
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class DoseResult(_CSResultBase):
-    """Dose-response of :func:`dose_did`.
-
-    Terms: ``"ATT"`` and ``"ACRT"`` (overall averages over the treated doses), then
-    ``"ATT(d=...)"`` and ``"ACRT(d=...)"`` on the dose grid; ``to_frame()`` adds ``estimand``
-    (``ATT``, ``ACRT``, ``ATT(d)``, ``ACRT(d)``) and ``dose``, and with ``draws=`` the sup-t
-    uniform band of each curve (``band_low``/``band_high``). ``cells`` and ``acrt_cells`` hold
-    the overall ``ATT^o(g,t)`` and ``ACRT^o(g,t)`` per cohort and year (``.aggregate("dynamic")``
-    gives the event study); ``doses`` the treated units' doses.
-    """
-
-    cells: ATTgtResult
-    acrt_cells: ATTgtResult
-    doses: FloatArray
-    crit: tuple[float, float] | None
-
-    def uniform_band(self) -> pd.DataFrame | None:
-        """Sup-t bands of the ATT(d) and ACRT(d) curves (each with its own critical value)."""
-        if self.crit is None:
-            return None
-        kind = self.extra["estimand"].to_numpy()
-        c = np.where(kind == "ATT(d)", self.crit[0], np.where(kind == "ACRT(d)", self.crit[1], 0))
-        se = self.std_errors.to_numpy()
-        est = self.params.to_numpy()
-        band = pd.DataFrame({"band_low": est - c * se, "band_high": est + c * se})
-        band.loc[c == 0, ["band_low", "band_high"]] = np.nan
-        return band
-
-    def curve(self, estimand: str = "ATT(d)", level: float = 0.95) -> pd.DataFrame:
-        """Rows of one curve (``"ATT(d)"`` or ``"ACRT(d)"``) of :meth:`to_frame`."""
-        frame = self.to_frame(level)
-        return frame[frame["estimand"] == estimand].reset_index(drop=True)
-
-    def plot(self, *, level: float = 0.95, kind: str = "att") -> Any:
-        """ATT(d) (``kind="att"``) or ACRT(d) (``"acrt"``) with pointwise (and uniform) bands,
-        or the dose distribution of the treated units (``"doses"``); an altair chart."""
-        import altair as alt
-
-        check_option("kind", kind, Literal["att", "acrt", "doses"])
-        if kind == "doses":
-            data = pd.DataFrame({"dose": np.asarray(self.doses)})
-            return (
-                alt.Chart(data)
-                .mark_bar()
-                .encode(alt.X("dose:Q", bin=alt.Bin(maxbins=30)), alt.Y("count():Q"))
-                .properties(title="Doses of the treated units")
-            )
-        frame = self.curve("ATT(d)" if kind == "att" else "ACRT(d)", level)
-        base = alt.Chart(frame).encode(alt.X("dose:Q", title="dose"))
-        layers = [
-            base.mark_area(opacity=0.3).encode(alt.Y("ci_low:Q", title=kind.upper()), y2="ci_high")
-        ]
-        if "band_low" in frame:
-            layers.append(base.mark_area(opacity=0.15).encode(y="band_low:Q", y2="band_high"))
-        layers.append(base.mark_line().encode(y="estimate:Q"))
-        return alt.layer(*layers).properties(title=f"{kind.upper()}(d), {self.title}")
 
 
 def _units(panel: Panel, dose: str, cohort: str) -> pd.DataFrame:
@@ -322,7 +256,7 @@ def dose_did(
     post = lab[:, 0] <= lab[:, 1]
     if not post.any():
         raise IdentificationError("no post-treatment (cohort, year) cells.")
-    agg, agg_inf = _aggregate(est, inf, lab[:, 0], post, treated)
+    agg, agg_inf = aggregate_cells(est, inf, lab[:, 0], post, treated)
     root = resolve_seed(seed)
     model = ATTgtModel(
         units=np.asarray(prep.units),
@@ -342,19 +276,22 @@ def dose_did(
     boot: BootstrapResult | None = None
     crit: tuple[float, float] | None = None
     if draws is not None:
-        cov, boot, _ = inference(agg, agg_inf, model, executor=executor, progress=show)
-        crits = []
-        for cols in (slice(2, 2 + m), slice(2 + m, 2 + 2 * m)):
-            b = multiplier_bootstrap(
-                agg_inf[:, cols],
-                prep.clustering,
-                draws=int(draws),
-                seed=root,
-                distribution=distribution,
-                executor=executor,
-            )
-            crits.append(b.crit)
-        crit = (crits[0], crits[1])
+        boot, crit = bootstrap(
+            agg_inf,
+            prep.clustering,
+            int(draws),
+            root,
+            distribution,
+            m,
+            executor=executor,
+            progress=show,
+        )
+        sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
+        cov = corr * np.outer(boot.se, boot.se)
+        cov[np.isnan(cov)] = 0.0
+        cov[np.diag_indices_from(cov)] = boot.se**2
     fmt = [f"{v:.6g}" for v in grid_arr.tolist()]
     names = ("ATT", "ACRT", *(f"ATT(d={v})" for v in fmt), *(f"ACRT(d={v})" for v in fmt))
     extra = pd.DataFrame(
@@ -390,7 +327,7 @@ def dose_did(
             "distribution": distribution,
         },
     )
-    cells = [_cells(est[:, j], inf[:, j, :], model, lab, info, j) for j in (0, 1)]
+    cells = [cell_result(est[:, j], inf[:, j, :], model, lab, info, j) for j in (0, 1)]
     return DoseResult(
         coefs=CoefTable(names, agg, cov, None),
         info=info,
@@ -402,60 +339,4 @@ def dose_did(
         acrt_cells=cells[1],
         doses=treated_doses,
         crit=crit,
-    )
-
-
-def _aggregate(
-    est: FloatArray, inf: FloatArray, group: np.ndarray, post: np.ndarray, treated: np.ndarray
-) -> tuple[FloatArray, FloatArray]:
-    """R ``contdid``'s weights: post-treatment cells averaged within cohort, cohorts weighted by
-    their number of treated units (estimated shares: their influence is included)."""
-    n = inf.shape[0]
-    labels = np.unique(group[post])
-    by_g = []
-    inf_g = []
-    for g in labels.tolist():
-        k = np.flatnonzero(post & (group == g))
-        by_g.append(est[k].mean(axis=0))
-        inf_g.append(inf[:, :, k].mean(axis=2))
-    r_est = np.vstack(by_g)  # (G, q)
-    ind = np.column_stack([treated[:, post & (group == g)].any(axis=1) for g in labels.tolist()])
-    gp = ind.astype(float).mean(axis=0)
-    wts = gp / gp.sum()
-    wif = weight_if(np.arange(len(labels)), gp, np.ones(n), ind.astype(float))
-    agg = r_est.T @ wts
-    agg_inf = np.stack(inf_g, axis=2) @ wts + wif @ r_est
-    return agg, agg_inf
-
-
-def _cells(
-    att: FloatArray, inf: FloatArray, model: ATTgtModel, lab: np.ndarray, info: FitInfo, j: int
-) -> ATTgtResult:
-    """The overall ATT^o(g,t) (``j=0``) or ACRT^o(g,t) (``j=1``) cells as an ``att_gt`` result
-    (``aggregate("dynamic")`` gives the event study of that estimand)."""
-    model = dataclasses.replace(model, inf=inf, draws=None)
-    cov, _, analytic = inference(att, inf, model, executor=None, progress=False)
-    kind = ("ATT", "ACRT")[j]
-    names = tuple(f"{kind}({g},{t})" for g, t in lab[:, :2].tolist())
-    post = lab[:, 0] <= lab[:, 1]
-    test = wald_pretrend(att, analytic, ~post, names)
-    extra = pd.DataFrame(
-        {
-            "cohort": lab[:, 0],
-            "year": lab[:, 1],
-            "event_time": lab[:, 1] - lab[:, 0],
-            "base_year": lab[:, 2],
-            "post": post,
-            "n_treated": lab[:, 3],
-            "n_control": lab[:, 4],
-        }
-    )
-    return ATTgtResult(
-        coefs=CoefTable(names, att, cov, None),
-        info=info,
-        title=f"dose_did: overall {kind}(g,t) cells",
-        extra=extra,
-        boot=None,
-        pretrend=test,
-        model=model,
     )
