@@ -113,8 +113,13 @@ def bootstrap(
         sums = np.zeros((cl.n_clusters, inf.shape[1]))
         np.add.at(sums, cl.codes, inf)
         means, n_cl = sums / counts[:, None], cl.n_clusters
+    # the draws are linear in ``means``, whose rank (about basis size x cells) is far below its
+    # column count (the dose grid): draw on a thin factor and map back
+    ev, vec = np.linalg.eigh(means.T @ means)
+    keep = ev > max(float(ev.max(initial=0.0)), 1e-300) * 1e-13
+    factor, back = means @ vec[:, keep], vec[:, keep].T
     parts = map_chunks(
-        _Draws(means, distribution),
+        _Draws(np.ascontiguousarray(factor), distribution),
         draws,
         seed,
         executor,
@@ -122,7 +127,7 @@ def bootstrap(
         progress=progress,
         desc="multiplier bootstrap",
     )
-    sample = np.concatenate(parts, axis=0)
+    sample = np.concatenate(parts, axis=0) @ back
     q75, q25 = np.quantile(sample, [0.75, 0.25], axis=0, method="inverted_cdf")
     sigma = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
     crits = []
