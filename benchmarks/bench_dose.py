@@ -9,7 +9,10 @@
 
 Median of 3 calls after one warm-up, DataFrame in, result out.
 
-Usage: ``python benchmarks/bench_dose.py [--output benchmarks/results/dose.md]``.
+Usage: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_dose.py
+[--output benchmarks/results/dose.md]``. On a shared, loaded machine multithreaded BLAS inflates
+wall times erratically (threads wait for cores); the recorded run uses one BLAS thread for every
+library, and the output states the setting.
 """
 
 from __future__ import annotations
@@ -138,7 +141,9 @@ def main() -> None:
         "# Triple differences and continuous DID benchmark",
         "",
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, numpy {np.__version__}. "
-        "Median of 3 calls after a warm-up; ratio = countyeconomy / peer (below 1: faster).",
+        "Median of 3 calls after a warm-up; ratio = countyeconomy / peer (below 1: faster). "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
+        f"load average {os.getloadavg()[0]:.1f}.",
         "",
         "| task | peer | countyeconomy (s) | peer (s) | ratio |",
         "|---|---|---|---|---|",
