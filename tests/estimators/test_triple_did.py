@@ -261,3 +261,12 @@ def test_cluster_and_bad_input() -> None:
     moving = df.assign(q=np.where(df["year"] > 2014, 1, df["q"]))
     with pytest.raises(ce.errors.CountyEconomyError, match="changes within"):
         ce.triple_did(moving, "y", cohort="g", eligible="q", **KEYS)
+
+
+def test_cai2016_loader_is_pinned() -> None:
+    df = ce.datasets.load_cai2016()
+    assert df.shape == (32391, 10)
+    assert df["hhno"].nunique() == 3659
+    spec = ce.datasets.CAI2016
+    assert spec.licence == "MIT" and "moderndid 0.2.0" in spec.source
+    assert spec.sha256 == "74b9a069da9df2af2e3d5299cceb3131a7024ec1c0a8c26bbf5ab829261f03ee"
