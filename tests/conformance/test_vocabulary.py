@@ -31,7 +31,7 @@ METHOD_OPTIONS: dict[str, set[str]] = {
     "triple_did": {"anticipation", "base_period"},
     "coefplot": {"keep", "model_names", "title"},
     "compare_event_studies": {"estimators"},
-    "dose_did": {"degree", "knots", "discrete", "grid"},
+    "dose_did": {"degree", "knots", "discrete", "grid", "bins"},
     "did_multiplegt": {"effects", "placebo", "normalized"},
     "event_study": {"bin_endpoints"},
     "harmonise": {"to_year", "rules", "registry"},

@@ -93,9 +93,14 @@ def dose_cell(
     basis: Basis,
     grid: FloatArray,
     where: str,
+    edges: FloatArray | None = None,
 ) -> DoseFit:
     """ATT/ACRT curve and overall effects of one comparison of ``treated`` with ``control``
-    units (boolean ``(n,)`` masks) on outcome changes ``dy``; ``where`` names the cell in errors."""
+    units (boolean ``(n,)`` masks) on outcome changes ``dy``; ``where`` names the cell in errors.
+
+    With bin ``edges`` the averages over the treated doses are also taken within each bin
+    ``[e_k, e_{k+1})`` (the last bin closed): columns ``ATT^o, ACRT^o, ATT(bin_1..B),
+    ACRT(bin_1..B), ATT(grid), ACRT(grid)``."""
     n = len(dy)
     it, ic = np.flatnonzero(treated), np.flatnonzero(control)
     n_t, n_c = len(it), len(ic)
@@ -121,13 +126,37 @@ def dose_cell(
     inf_grid = np.zeros((n, len(h)))
     inf_grid[it] = n * lin @ rows.T
     inf_grid[ic] = -n * np.outer(dev_c / n_c, h)
-    # overall: the unit's own ATT(D_i) and ACRT(D_i), averaged over the treated doses
+    # overall (and by bin): the unit's own ATT(D_i) and ACRT(D_i), averaged over treated doses
     s_rows, s_h = basis.slope(dose[it])
     own = np.column_stack([b @ beta - mc, s_rows @ beta - s_h * mc])  # (n_t, 2)
-    overall = own.mean(axis=0)
-    gbar = np.vstack([b.mean(axis=0), s_rows.mean(axis=0)])  # (2, p)
-    hbar = np.array([1.0, float(s_h.mean())])
-    inf_all = np.zeros((n, 2))
-    inf_all[it] = n * ((own - overall) / n_t + lin @ gbar.T)
-    inf_all[ic] = -n * np.outer(dev_c / n_c, hbar)
-    return DoseFit(np.r_[overall, est_grid], np.column_stack([inf_all, inf_grid]))
+    groups = [np.ones(n_t, dtype=bool)]
+    if edges is not None:
+        dt = dose[it]
+        for k in range(len(edges) - 1):
+            last = k == len(edges) - 2
+            upper = dt <= edges[k + 1] if last else dt < edges[k + 1]
+            groups.append((dt >= edges[k]) & upper)
+    ests: list[FloatArray] = []
+    cols: list[FloatArray] = []
+    for mask in groups:
+        n_b = int(mask.sum())
+        if n_b == 0:
+            raise IdentificationError(f"{where}: no treated units in a dose bin; widen the bins.")
+        avg = own[mask].mean(axis=0)
+        gbar = np.vstack([b[mask].mean(axis=0), s_rows[mask].mean(axis=0)])  # (2, p)
+        hbar = np.array([1.0, float(s_h[mask].mean())])
+        col = np.zeros((n, 2))
+        col[it] = n * (mask[:, None] * (own - avg) / n_b + lin @ gbar.T)
+        col[ic] = -n * np.outer(dev_c / n_c, hbar)
+        ests.append(avg)
+        cols.append(col)
+    att_b = [e[0] for e in ests[1:]]
+    acrt_b = [e[1] for e in ests[1:]]
+    inf_b = [c[:, 0] for c in cols[1:]] + [c[:, 1] for c in cols[1:]]
+    est = np.r_[ests[0], att_b, acrt_b, est_grid]
+    inf = (
+        np.column_stack([cols[0], *inf_b, inf_grid])
+        if inf_b
+        else np.column_stack([cols[0], inf_grid])
+    )
+    return DoseFit(est, inf)

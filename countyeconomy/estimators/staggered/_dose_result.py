@@ -37,7 +37,8 @@ __all__ = ["DoseResult", "aggregate_cells", "bootstrap", "cell_result"]
 class DoseResult(_CSResultBase):
     """Dose-response of :func:`dose_did`.
 
-    Terms: ``"ATT"`` and ``"ACRT"`` (overall averages over the treated doses), then
+    Terms: ``"ATT"`` and ``"ACRT"`` (overall averages over the treated doses), with ``bins=``
+    ``"ATT(bin=[a,b))"`` and ``"ACRT(bin=[a,b))"`` (averages within dose bins), then
     ``"ATT(d=...)"`` and ``"ACRT(d=...)"`` on the dose grid; ``to_frame()`` adds ``estimand``
     (``ATT``, ``ACRT``, ``ATT(d)``, ``ACRT(d)``) and ``dose``, and with ``draws=`` the sup-t
     uniform band of each curve (``band_low``/``band_high``). ``cells`` and ``acrt_cells`` hold
@@ -99,6 +100,7 @@ def bootstrap(
     seed: np.random.SeedSequence,
     distribution: str,
     m: int,
+    offset: int,
     *,
     executor: Executor | None,
     progress: bool,
@@ -131,7 +133,7 @@ def bootstrap(
     q75, q25 = np.quantile(sample, [0.75, 0.25], axis=0, method="inverted_cdf")
     sigma = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
     crits = []
-    for cols in (slice(2, 2 + m), slice(2 + m, 2 + 2 * m)):
+    for cols in (slice(offset, offset + m), slice(offset + m, offset + 2 * m)):
         s, sg = sample[:, cols], sigma[cols]
         ok = sg > SE_FLOOR
         if ok.any():

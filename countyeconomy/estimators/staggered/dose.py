@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import Executor
 from typing import Any, Literal
 
@@ -71,6 +72,7 @@ def dose_did(
     knots: int = 0,
     discrete: bool | None = None,
     grid: Any = None,
+    bins: Any = None,
     vcov: VcovSpec | str = "county",
     draws: int | None = None,
     distribution: Distribution = "mammen",
@@ -122,6 +124,9 @@ def dose_did(
     grid
         Doses at which to report the curves; default: the dose values (discrete) or 50 points
         between the 5th and 95th percentiles of the treated doses.
+    bins
+        Dose-bin edges (increasing): ATT and ACRT are also averaged over the treated units
+        whose dose falls in each bin ``[e_k, e_{k+1})`` (the last bin closed).
     vcov, draws, distribution, seed, executor, progress
         As in :func:`~countyeconomy.att_gt`. With ``draws=`` the standard errors come from the
         multiplier bootstrap and ``to_frame()`` adds sup-t uniform bands for each curve.
@@ -215,6 +220,10 @@ def dose_did(
         grid_arr = np.unique(np.asarray(grid, dtype=float))
         if basis.values is not None and not np.isin(grid_arr, basis.values).all():
             raise InvalidOptionError(f"grid= must be among the dose values {basis.values}.")
+    edges = None if bins is None else np.asarray(bins, dtype=float)
+    if edges is not None and (edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0)):
+        raise InvalidOptionError(f"bins={bins!r} must be at least two increasing dose edges.")
+    nb = 0 if edges is None else len(edges) - 1
     groups = np.unique(coh[coh > 0])
     specs, _ = plan_cells(prep.periods, groups, base_period="varying", anticipation=0)
     obs = ~np.isnan(prep.y)
@@ -242,6 +251,7 @@ def dose_did(
             basis,
             grid_arr,
             f"cohort {s.g}, year {year_t}",
+            edges,
         )
         ests.append(fit.est)
         infs.append(fit.inf)
@@ -283,6 +293,7 @@ def dose_did(
             root,
             distribution,
             m,
+            2 + 2 * nb,
             executor=executor,
             progress=show,
         )
@@ -293,11 +304,34 @@ def dose_did(
         cov[np.isnan(cov)] = 0.0
         cov[np.diag_indices_from(cov)] = boot.se**2
     fmt = [f"{v:.6g}" for v in grid_arr.tolist()]
-    names = ("ATT", "ACRT", *(f"ATT(d={v})" for v in fmt), *(f"ACRT(d={v})" for v in fmt))
+    blab = (
+        []
+        if edges is None
+        else [
+            f"[{a:.6g},{b:.6g}{']' if k == nb - 1 else ')'}"
+            for k, (a, b) in enumerate(itertools.pairwise(edges.tolist()))
+        ]
+    )
+    names = (
+        "ATT",
+        "ACRT",
+        *(f"ATT(bin={v})" for v in blab),
+        *(f"ACRT(bin={v})" for v in blab),
+        *(f"ATT(d={v})" for v in fmt),
+        *(f"ACRT(d={v})" for v in fmt),
+    )
+    mids = [] if edges is None else ((edges[:-1] + edges[1:]) / 2).tolist()
     extra = pd.DataFrame(
         {
-            "estimand": ["ATT", "ACRT", *["ATT(d)"] * m, *["ACRT(d)"] * m],
-            "dose": np.r_[np.nan, np.nan, grid_arr, grid_arr],
+            "estimand": [
+                "ATT",
+                "ACRT",
+                *["ATT(bin)"] * nb,
+                *["ACRT(bin)"] * nb,
+                *["ATT(d)"] * m,
+                *["ACRT(d)"] * m,
+            ],
+            "dose": np.r_[np.nan, np.nan, mids, mids, grid_arr, grid_arr],
         }
     )
     info = FitInfo(
