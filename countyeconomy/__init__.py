@@ -19,6 +19,8 @@ from countyeconomy.estimators.heterogeneity import heterogeneity
 from countyeconomy.estimators.iv import iv
 from countyeconomy.estimators.mechanism import mechanism
 from countyeconomy.estimators.moderation import moderation
+from countyeconomy.estimators.staggered.dose import DoseResult, dose_did
+from countyeconomy.estimators.staggered.triple import TripleDiDResult, triple_did
 from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
     HC1,
@@ -49,6 +51,7 @@ __all__ = [
     "Cluster",
     "CountyEconomyError",
     "Design",
+    "DoseResult",
     "DriscollKraay",
     "EstimateResult",
     "FitInfo",
@@ -57,6 +60,7 @@ __all__ = [
     "PostEstimationResult",
     "Registry",
     "RobustnessReport",
+    "TripleDiDResult",
     "__version__",
     "att_gt",
     "bacon_decomposition",
@@ -65,6 +69,7 @@ __all__ = [
     "datasets",
     "describe",
     "did_multiplegt",
+    "dose_did",
     "errors",
     "event_study",
     "harmonise",
@@ -86,6 +91,7 @@ __all__ = [
     "robustness_battery",
     "sun_abraham",
     "table",
+    "triple_did",
     "twfe",
     "wild_bootstrap",
 ]

@@ -6,6 +6,7 @@ The pinned-download helpers (:class:`DataFile`, :func:`data_path`, :func:`sha256
 """
 
 from countyeconomy._fetch import DATA_DIR_ENV, DataFile, data_path, sha256_of
+from countyeconomy.datasets._cai2016 import CAI2016, load_cai2016
 from countyeconomy.datasets._census import load_china_census
 from countyeconomy.datasets._co2 import CO2_CODES_YEAR, COUNTY_CO2, load_county_co2
 from countyeconomy.datasets._county_list import county_list
@@ -25,6 +26,7 @@ from countyeconomy.datasets._simulate_county import (
 )
 
 __all__ = [
+    "CAI2016",
     "CO2_CODES_YEAR",
     "COUNTY_CO2",
     "DATA_DIR_ENV",
@@ -39,6 +41,7 @@ __all__ = [
     "TrueEffects",
     "county_list",
     "data_path",
+    "load_cai2016",
     "load_china_census",
     "load_county_co2",
     "load_mpdta",

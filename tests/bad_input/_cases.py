@@ -72,6 +72,19 @@ def staggered_frame(n_units: int = 60, n_years: int = 8, seed: int = 3) -> pd.Da
 
 KEYS = {"county": "county", "year": "year"}
 
+
+def _eligible(df: Any) -> Any:
+    """``df`` with an eligibility column ``q`` for triple_did (non-frames passed through)."""
+    return df.assign(q=df["county"] // 4 % 2) if isinstance(df, pd.DataFrame) else df
+
+
+def _dosed(df: Any) -> Any:
+    """``df`` with a dose column for dose_did (non-frames passed through)."""
+    if not isinstance(df, pd.DataFrame):
+        return df
+    return df.assign(dose=(df["g"] > 0) * (1.0 + df["county"] % 5))
+
+
 # Frame-based entry points: name -> call(frame, outcome) using the conventions' argument names.
 ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "twfe": lambda df, y: ce.twfe(df, f"{y} ~ x1 + d | county + year", **KEYS),
@@ -80,6 +93,8 @@ ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "sun_abraham": lambda df, y: ce.sun_abraham(df, y, "g", **KEYS),
     "imputation_did": lambda df, y: ce.imputation_did(df, y, "g", **KEYS),
     "att_gt": lambda df, y: ce.att_gt(df, y, "g", **KEYS),
+    "triple_did": lambda df, y: ce.triple_did(_eligible(df), y, cohort="g", eligible="q", **KEYS),
+    "dose_did": lambda df, y: ce.dose_did(_dosed(df), y, "dose", cohort="g", **KEYS),
     "did_multiplegt": lambda df, y: ce.did_multiplegt(df, y, "d", effects=2, **KEYS),
     "bacon_decomposition": lambda df, y: ce.bacon_decomposition(df, y, "d", **KEYS),
     "psm_did": lambda df, y: ce.psm_did(df, y, "d", ["x1"], **KEYS),
@@ -293,6 +308,9 @@ RESAMPLERS: dict[str, Callable[[pd.DataFrame, Any], Any]] = {
     "placebo_test": lambda df, s: ce.placebo_test(_fitted(df), "d", draws=99, seed=s),
     "wild_bootstrap": lambda df, s: ce.wild_bootstrap(_fitted(df), "d", draws=99, seed=s),
     "att_gt": lambda df, s: ce.att_gt(df, "y", "g", draws=99, seed=s, **KEYS),
+    "triple_did": lambda df, s: ce.triple_did(
+        _eligible(df), "y", cohort="g", eligible="q", draws=99, seed=s, **KEYS
+    ),
     "mechanism": lambda df, s: ce.mechanism(
         df, "d", "m", "y", approach="baron_kenny", draws=99, seed=s, theory="t", **KEYS
     ),

@@ -131,6 +131,18 @@ CASES: dict[str, Case] = {
             staggered(df), y, "g", draws=49, seed=SEED, progress=False, **KEYS))),
         ("att_gt_dynamic", Case("att_gt", lambda df, y: ce.att_gt(
             staggered(df), y, "g", **KEYS).aggregate("dynamic"))),
+        (None, Case("triple_did", lambda df, y: ce.triple_did(
+            staggered(df).assign(q=lambda f: f["county"] // 4 % 2), y, cohort="g", eligible="q",
+            **KEYS))),
+        ("triple_did_bootstrap", Case("triple_did", lambda df, y: ce.triple_did(
+            staggered(df).assign(q=lambda f: f["county"] // 4 % 2), y, cohort="g", eligible="q",
+            draws=49, seed=SEED, progress=False, **KEYS))),
+        (None, Case("dose_did", lambda df, y: ce.dose_did(
+            staggered(df).assign(dose=lambda f: (f["g"] > 0) * (1.0 + f["county"] % 5)), y,
+            "dose", cohort="g", **KEYS))),
+        ("dose_did_bootstrap", Case("dose_did", lambda df, y: ce.dose_did(
+            staggered(df).assign(dose=lambda f: (f["g"] > 0) * (1.0 + f["county"] % 5)), y,
+            "dose", cohort="g", draws=49, seed=SEED, progress=False, **KEYS))),
         (None, Case("did_multiplegt", lambda df, y: ce.did_multiplegt(
             balanced(staggered(df)), y, "d", effects=2, **KEYS))),
         (None, Case("bacon_decomposition", lambda df, y: ce.bacon_decomposition(

@@ -1,0 +1,376 @@
+"""Continuous-treatment DiD: :func:`dose_did` (Callaway, Goodman-Bacon and Sant'Anna 2024)."""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import Executor
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
+from countyeconomy.errors import IdentificationError, InvalidOptionError, PanelStructureError
+from countyeconomy.estimators.staggered._cs_cells import plan_cells
+from countyeconomy.estimators.staggered._cs_inference import BootstrapResult, analytic_vcov
+from countyeconomy.estimators.staggered._cs_prepare import prepare
+from countyeconomy.estimators.staggered._cs_results import ATTgtModel
+from countyeconomy.estimators.staggered._dose_kernels import Basis, dose_cell
+from countyeconomy.estimators.staggered._dose_result import (
+    DoseResult,
+    aggregate_cells,
+    bootstrap,
+    cell_result,
+)
+from countyeconomy.estimators.staggered.att_gt import Distribution, _cluster_column
+from countyeconomy.inference import VcovSpec, check_draws
+from countyeconomy.panel import Panel
+from countyeconomy.results import CoefTable, FitInfo
+
+__all__ = ["DoseControl", "DoseResult", "dose_did"]
+
+DoseControl = Literal["never_treated", "not_yet_treated", "lowest_dose"]
+
+
+def _units(panel: Panel, dose: str, cohort: str) -> pd.DataFrame:
+    frame = panel.frame
+    for col in (dose, cohort):
+        if col not in frame.columns:
+            raise PanelStructureError(
+                f"column {col!r} not found; the data has {list(frame.columns)[:20]}."
+            )
+    d = pd.to_numeric(frame[dose], errors="coerce")
+    if d.isna().any() or not np.isfinite(d.to_numpy(float)).all() or (d < 0).any():
+        raise PanelStructureError(
+            f"dose column {dose!r} must hold finite non-negative numbers in every row."
+        )
+    if (d.groupby(frame[panel.county].to_numpy()).nunique() > 1).any():
+        raise PanelStructureError(f"dose column {dose!r} must be constant within each unit.")
+    return frame
+
+
+def _basis(doses: FloatArray, low: float, degree: int, knots: int, discrete: bool | None) -> Basis:
+    vals = np.unique(doses)
+    if discrete is None:
+        discrete = len(vals) <= degree + knots + 1
+    if discrete:
+        return Basis(degree, np.zeros(0), float(vals[0]), float(vals[-1]), vals, low)
+    inner = np.quantile(doses, np.linspace(0, 1, knots + 2)[1:-1]) if knots else np.zeros(0)
+    return Basis(degree, inner, float(vals[0]), float(vals[-1]), None, low)
+
+
+def dose_did(
+    data: pd.DataFrame | Panel,
+    outcome: str,
+    dose: str,
+    *,
+    cohort: str,
+    county: str | None = None,
+    year: str | None = None,
+    control: DoseControl = "never_treated",
+    degree: int = 3,
+    knots: int = 0,
+    discrete: bool | None = None,
+    grid: Any = None,
+    bins: Any = None,
+    vcov: VcovSpec | str = "county",
+    draws: int | None = None,
+    distribution: Distribution = "mammen",
+    seed: SeedLike = None,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> DoseResult:
+    r"""Continuous-treatment DiD of Callaway, Goodman-Bacon and Sant'Anna (2024).
+
+    Units of cohort ``g`` (first treated year) receive a dose ``D > 0`` (transfers per capita,
+    stations per township, a credit quota), constant over time. For every cohort and year the
+    outcome change since ``g - 1`` of the treated units is regressed on a B-spline in the dose
+    and compared with that of the comparison units, giving
+
+    - ``ATT(d) = E[Y_t(d) - Y_t(0) | D = d]``, the effect of dose ``d`` on the units that got it;
+    - ``ACRT(d) = dATT(d)/dd`` (the slope of the fitted curve), which is the *causal response*
+      to a marginal increase of the dose only under **strong parallel trends**: untreated trends
+      would be the same for every dose group, and so would be the trends *at every dose*, i.e.
+      units that got dose ``d`` would have responded to any other dose ``d'`` as the units that
+      got ``d'`` did. Plain parallel trends identify ATT(d) only; differences of ATT(d) across
+      doses then mix causal responses with selection into doses;
+    - the overall ``ATT = E[ATT(D) | D > 0]`` and ``ACRT = E[ACRT(D) | D > 0]`` (averages over
+      the treated doses, the paper's ``ATT^o`` and ``ACRT^o``).
+
+    Post-treatment cells ``(g, t)`` are averaged within cohort and cohorts weighted by their
+    number of treated units (R ``contdid``'s convention, also diff-diff's); ``result.cells`` holds
+    the ``ATT^o(g,t)`` cells with ``.aggregate("dynamic")`` for the event study.
+
+    Parameters
+    ----------
+    data
+        A long DataFrame (``county`` and ``year`` name the keys) or a :class:`Panel`.
+    outcome, dose
+        Outcome column; dose column (non-negative, constant within unit, ``0`` = untreated).
+    cohort
+        First treated year (``0`` = never treated); for two periods, the second year.
+    control
+        ``"never_treated"`` (units with cohort 0), ``"not_yet_treated"`` (also units adopting
+        after both years of a cell) or ``"lowest_dose"``: when every unit is treated, the units
+        of the same cohort at the lowest dose ``d_L`` (there must be several); ATT(d) is then
+        ``ATT(d) - ATT(d_L)`` (under strong parallel trends) and ACRT is unaffected.
+    degree, knots
+        The B-spline sieve: ``degree`` (default 3) and ``knots`` interior knots at quantiles of
+        the treated doses (default 0: a cubic polynomial, as R ``contdid``).
+    discrete
+        Treat the dose as discrete (ATT at each dose value, ACRT as the slope from the next
+        lower value). ``None``: discrete when the treated doses take at most
+        ``degree + knots + 1`` values (a binary dose is discrete).
+    grid
+        Doses at which to report the curves; default: the dose values (discrete) or 50 points
+        between the 5th and 95th percentiles of the treated doses.
+    bins
+        Dose-bin edges (increasing): ATT and ACRT are also averaged over the treated units
+        whose dose falls in each bin ``[e_k, e_{k+1})`` (the last bin closed).
+    vcov, draws, distribution, seed, executor, progress
+        As in :func:`~countyeconomy.att_gt`. With ``draws=`` the standard errors come from the
+        multiplier bootstrap and ``to_frame()`` adds sup-t uniform bands for each curve.
+
+    Raises
+    ------
+    IdentificationError
+        No comparison units (no untreated units with ``"never_treated"``: use
+        ``"not_yet_treated"`` or ``"lowest_dose"``), or too few distinct doses for the sieve.
+
+    References
+    ----------
+    Callaway, B., Goodman-Bacon, A. and Sant'Anna, P. H. C. (2024). Difference-in-differences
+    with a continuous treatment. NBER Working Paper 32117.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import countyeconomy as ce
+    >>> rng = np.random.default_rng(0)
+    >>> n = 2000
+    >>> d = np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0.5, 2.0, n))
+    >>> df = pd.DataFrame({"id": np.repeat(np.arange(n), 2), "year": np.tile([1, 2], n),
+    ...                    "d": np.repeat(d, 2), "g": np.repeat(np.where(d > 0, 2, 0), 2)})
+    >>> df["y"] = (df["year"] == 2) * df["d"] ** 2 + rng.normal(size=2 * n)
+    >>> res = ce.dose_did(df, "y", "d", cohort="g", county="id", year="year")
+    >>> bool(abs(res.params["ACRT"] - 2 * d[d > 0].mean()) < 4 * res.std_errors["ACRT"])
+    True
+    """
+    check_option("control", control, DoseControl)
+    check_option("distribution", distribution, Distribution)
+    for name, val, least in (("degree", degree, 1), ("knots", knots, 0)):
+        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < least:
+            raise InvalidOptionError(f"{name}={val!r} must be an integer >= {least}.")
+    if draws is not None:
+        if isinstance(draws, bool) or not isinstance(draws, int | np.integer):
+            raise InvalidOptionError(f"draws={draws!r} must be None or a positive integer.")
+        check_draws(int(draws), caller="dose_did", interval=True)
+    panel = (
+        data
+        if isinstance(data, Panel)
+        else Panel.from_frame(data, county=county or "county", year=year or "year")
+    )
+    frame = _units(panel, dose, cohort)
+    inconsistent = (pd.to_numeric(frame[dose]) > 0) != (pd.to_numeric(frame[cohort]) > 0)
+    if control != "lowest_dose" and inconsistent.any():
+        raise PanelStructureError(
+            f"rows where {dose!r} > 0 and {cohort!r} > 0 disagree (e.g. unit "
+            f"{frame.loc[inconsistent, panel.county].iloc[0]!r}): a treated unit needs a "
+            "positive dose and a cohort, an untreated one dose 0 and cohort 0."
+        )
+    prep = prepare(
+        panel,
+        outcome=outcome,
+        cohort=cohort,
+        county=None,
+        year=None,
+        covariates=(dose,),
+        weights=None,
+        cluster=_cluster_column(vcov),
+        control="not_yet_treated",  # the never-treated check is made below, for doses
+        anticipation=0,
+    )
+    with np.errstate(all="ignore"):
+        dvec = np.nanmax(prep.x[:, :, 0], axis=1)
+    coh = prep.cohort
+    treated_doses = dvec[coh > 0]
+    low = 0.0
+    if control == "lowest_dose":
+        low = float(treated_doses.min())
+        n_low = int((treated_doses == low).sum())
+        if n_low < 2:
+            raise IdentificationError(
+                f"control='lowest_dose' needs several units at the lowest dose {low:g}; there are "
+                f"{n_low}. With a continuous dose and no untreated units ATT(d) is not identified."
+            )
+        treated_doses = treated_doses[treated_doses > low]
+    elif control == "never_treated" and not (coh == 0).any():
+        raise IdentificationError(
+            "no untreated units (dose 0, cohort 0) to compare with: pass control="
+            "'not_yet_treated' (staggered timing) or 'lowest_dose' (every unit treated)."
+        )
+    basis = _basis(treated_doses, low, int(degree), int(knots), discrete)
+    if grid is None:
+        if basis.values is not None:
+            grid_arr = basis.values
+        else:
+            q = np.quantile(treated_doses, [0.05, 0.95])
+            grid_arr = np.linspace(q[0], q[1], 50)
+    else:
+        grid_arr = np.unique(np.asarray(grid, dtype=float))
+        if basis.values is not None and not np.isin(grid_arr, basis.values).all():
+            raise InvalidOptionError(f"grid= must be among the dose values {basis.values}.")
+    edges = None if bins is None else np.asarray(bins, dtype=float)
+    if edges is not None and (edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0)):
+        raise InvalidOptionError(f"bins={bins!r} must be at least two increasing dose edges.")
+    nb = 0 if edges is None else len(edges) - 1
+    groups = np.unique(coh[coh > 0])
+    specs, _ = plan_cells(prep.periods, groups, base_period="varying", anticipation=0)
+    obs = ~np.isnan(prep.y)
+    y0 = np.where(obs, prep.y, 0.0)
+    n = len(coh)
+    ests, infs, rows, tmask = [], [], [], []
+    for s in specs:
+        valid = obs[:, s.cur] & obs[:, s.base]
+        in_g = (coh == s.g) & valid
+        if control == "lowest_dose":
+            tr, ctl = in_g & (dvec > low), in_g & (dvec == low)
+        elif control == "never_treated":
+            tr, ctl = in_g, (coh == 0) & valid
+        else:
+            limit = prep.periods[max(s.cur, s.base)]
+            tr, ctl = in_g, ((coh == 0) | (coh > limit)) & (coh != s.g) & valid
+        year_t = int(prep.periods[s.cur])
+        if not tr.any() or ctl.sum() < 1:
+            continue
+        fit = dose_cell(
+            y0[:, s.cur] - y0[:, s.base],
+            dvec,
+            tr,
+            ctl,
+            basis,
+            grid_arr,
+            f"cohort {s.g}, year {year_t}",
+            edges,
+        )
+        ests.append(fit.est)
+        infs.append(fit.inf)
+        rows.append((s.g, year_t, int(prep.periods[s.base]), int(tr.sum()), int(ctl.sum())))
+        tmask.append(tr)
+    if not ests:
+        raise IdentificationError("no (cohort, year) cell has treated and comparison units.")
+    est = np.vstack(ests)  # (K, 2 + 2m)
+    inf = np.stack(infs, axis=2)  # (n, 2 + 2m, K)
+    lab = np.asarray(rows, dtype=np.int64)
+    treated = np.column_stack(tmask)
+    post = lab[:, 0] <= lab[:, 1]
+    if not post.any():
+        raise IdentificationError("no post-treatment (cohort, year) cells.")
+    agg, agg_inf = aggregate_cells(est, inf, lab[:, 0], post, treated)
+    root = resolve_seed(seed)
+    model = ATTgtModel(
+        units=np.asarray(prep.units),
+        inf=inf[:, 0, :],
+        treated=treated,
+        cohort=coh,
+        w=np.ones(n),
+        periods=prep.periods,
+        clustering=prep.clustering,
+        draws=None if draws is None else int(draws),
+        distribution=distribution,
+        seed=root,
+    )
+    show = bool(progress) if progress is not None else False
+    m = len(grid_arr)
+    cov = analytic_vcov(agg_inf, prep.clustering)
+    boot: BootstrapResult | None = None
+    crit: tuple[float, float] | None = None
+    if draws is not None:
+        boot, crit = bootstrap(
+            agg_inf,
+            prep.clustering,
+            int(draws),
+            root,
+            distribution,
+            m,
+            2 + 2 * nb,
+            executor=executor,
+            progress=show,
+        )
+        sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
+        cov = corr * np.outer(boot.se, boot.se)
+        cov[np.isnan(cov)] = 0.0
+        cov[np.diag_indices_from(cov)] = boot.se**2
+    fmt = [f"{v:.6g}" for v in grid_arr.tolist()]
+    blab = (
+        []
+        if edges is None
+        else [
+            f"[{a:.6g},{b:.6g}{']' if k == nb - 1 else ')'}"
+            for k, (a, b) in enumerate(itertools.pairwise(edges.tolist()))
+        ]
+    )
+    names = (
+        "ATT",
+        "ACRT",
+        *(f"ATT(bin={v})" for v in blab),
+        *(f"ACRT(bin={v})" for v in blab),
+        *(f"ATT(d={v})" for v in fmt),
+        *(f"ACRT(d={v})" for v in fmt),
+    )
+    mids = [] if edges is None else ((edges[:-1] + edges[1:]) / 2).tolist()
+    extra = pd.DataFrame(
+        {
+            "estimand": [
+                "ATT",
+                "ACRT",
+                *["ATT(bin)"] * nb,
+                *["ACRT(bin)"] * nb,
+                *["ATT(d)"] * m,
+                *["ACRT(d)"] * m,
+            ],
+            "dose": np.r_[np.nan, np.nan, mids, mids, grid_arr, grid_arr],
+        }
+    )
+    info = FitInfo(
+        method="dose_did",
+        nobs=prep.nobs,
+        nobs_input=prep.nobs_input,
+        dropped=prep.dropped,
+        clusters={prep.clustering.name: prep.clustering.n_clusters},
+        specification=f"{outcome} ~ bs({dose}) x {cohort}",
+        vcov=(f"multiplier bootstrap ({draws} draws)" if draws else "influence function")
+        + f"; clustered by {prep.clustering.name}",
+        df_t=None,
+        warnings=prep.notes,
+        extra={
+            "n_units": n,
+            "n_units_input": prep.n_units_input,
+            "control": control,
+            "estimation": "discrete" if basis.values is not None else "B-spline",
+            "degree": int(degree),
+            "knots": tuple(basis.knots.tolist()),
+            "lowest_dose": low,
+            "base_period": "varying",
+            "anticipation": 0,
+            "covariates": (),
+            "balanced": prep.balanced,
+            "draws": None if draws is None else int(draws),
+            "distribution": distribution,
+        },
+    )
+    cells = [cell_result(est[:, j], inf[:, j, :], model, lab, info, j) for j in (0, 1)]
+    return DoseResult(
+        coefs=CoefTable(names, agg, cov, None),
+        info=info,
+        title="Continuous-treatment DiD (dose_did)",
+        extra=extra,
+        boot=boot,
+        pretrend=cells[0].pretrend,
+        cells=cells[0],
+        acrt_cells=cells[1],
+        doses=treated_doses,
+        crit=crit,
+    )
