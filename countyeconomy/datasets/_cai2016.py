@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import importlib.util
+import io
+import os
+from pathlib import Path
+
 import pandas as pd
 
-from countyeconomy._fetch import DataFile, data_path
+from countyeconomy._fetch import DATA_DIR_ENV, DataFile, data_path
+from countyeconomy.errors import DataNotFoundError
 
 __all__ = ["CAI2016", "load_cai2016"]
 
@@ -35,7 +43,9 @@ def load_cai2016() -> pd.DataFrame:
 
     A DataFrame, not a :class:`~countyeconomy.panel.Panel`: the unit is the household, so pass
     ``county="hhno", year="year"`` to estimators. The file is the copy shipped with moderndid
-    0.2.0 (MIT licence), pinned by sha256 (of the decompressed CSV).
+    0.2.0 (MIT licence), pinned by sha256 (of the decompressed CSV): read from the
+    ``COUNTYECONOMY_DATA_DIR`` mirror when it is set, otherwise from an installed moderndid
+    0.2.0 (``pip install moderndid==0.2.0``), whose wheel bundles it.
 
     References
     ----------
@@ -51,4 +61,29 @@ def load_cai2016() -> pd.DataFrame:
     >>> ce.datasets.load_cai2016().shape  # doctest: +SKIP
     (32391, 10)
     """
-    return pd.read_csv(data_path(CAI2016))
+    if os.environ.get(DATA_DIR_ENV):
+        return pd.read_csv(data_path(CAI2016))
+    return pd.read_csv(io.BytesIO(_from_moderndid()))
+
+
+def _from_moderndid() -> bytes:
+    """The CSV bytes from an installed moderndid 0.2.0 wheel (its bundled ``.gz``), verified
+    against the pinned sha256 of the decompressed file."""
+    spec = importlib.util.find_spec("moderndid")
+    if spec is None or spec.origin is None:
+        raise DataNotFoundError(
+            f"the Cai (2016) panel ships inside the moderndid package (MIT): run "
+            f"`pip install moderndid==0.2.0`, or set {DATA_DIR_ENV} to a folder holding "
+            f"{CAI2016.relpath}."
+        )
+    gz = Path(spec.origin).parent / "core" / "datasets" / "cai2016.csv.gz"
+    if not gz.is_file():
+        raise DataNotFoundError(f"{gz} is missing from the installed moderndid package.")
+    raw = gzip.decompress(gz.read_bytes())
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != CAI2016.sha256:
+        raise DataNotFoundError(
+            f"{gz} decompresses to sha256 {digest}, not the pinned {CAI2016.sha256} "
+            "(moderndid 0.2.0's copy); install moderndid==0.2.0."
+        )
+    return raw
