@@ -1,0 +1,34 @@
+"""Spatial weights from the county registry's coordinates (libpysal underneath), global and local
+spatial autocorrelation (Moran's I, Geary's C, LISA), and fixed-effects spatial panel models.
+
+The spatial panel models live here rather than in :mod:`countyeconomy.estimators`: this layer
+sits above the estimators (it may call them, e.g. ``twfe`` for spatial DID exposure designs),
+and the estimators may not import the weights.
+"""
+
+from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
+from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
+from countyeconomy.spatial._weights import (
+    EARTH_RADIUS_KM,
+    IslandsWarning,
+    SpatialWeights,
+    SpatialWeightsError,
+    distance_weights,
+    knn_weights,
+)
+
+__all__ = [
+    "CLUSTER_LABELS",
+    "EARTH_RADIUS_KM",
+    "GlobalSpatialResult",
+    "IslandsWarning",
+    "LocalMoranResult",
+    "SpatialWeights",
+    "SpatialWeightsError",
+    "align_values",
+    "distance_weights",
+    "gearys_c",
+    "knn_weights",
+    "local_morans_i",
+    "morans_i",
+]
