@@ -6,7 +6,9 @@ sits above the estimators (it may call them, e.g. ``twfe`` for spatial DID expos
 and the estimators may not import the weights.
 """
 
+from countyeconomy.spatial._api import sar_panel, sdem_panel, sdm_panel, sem_panel
 from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
+from countyeconomy.spatial._models import SpatialPanelResult
 from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
 from countyeconomy.spatial._weights import (
     EARTH_RADIUS_KM,
@@ -23,6 +25,7 @@ __all__ = [
     "GlobalSpatialResult",
     "IslandsWarning",
     "LocalMoranResult",
+    "SpatialPanelResult",
     "SpatialWeights",
     "SpatialWeightsError",
     "align_values",
@@ -31,4 +34,8 @@ __all__ = [
     "knn_weights",
     "local_morans_i",
     "morans_i",
+    "sar_panel",
+    "sdem_panel",
+    "sdm_panel",
+    "sem_panel",
 ]

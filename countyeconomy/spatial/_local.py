@@ -109,7 +109,7 @@ class _Conditional:
 
 def local_morans_i(
     values: object,
-    weights: SpatialWeights,
+    spatial_weights: SpatialWeights,
     *,
     draws: int = 999,
     level: float = 0.95,
@@ -121,7 +121,7 @@ def local_morans_i(
 
     Parameters
     ----------
-    values, weights
+    values, spatial_weights
         As in :func:`countyeconomy.spatial.morans_i`.
     draws
         Conditional permutations (``0``: none). Each draw gives every county a random set of
@@ -145,8 +145,8 @@ def local_morans_i(
         raise InvalidOptionError(f"local_morans_i: draws={draws!r} is not valid; pass 0 or >= 19.")
     if not 0 < float(level) < 1:
         raise InvalidOptionError(f"level={level!r} is not valid; pass a float in (0, 1).")
-    y = align_values(values, weights)
-    w = weights.matrix
+    y = align_values(values, spatial_weights)
+    w = spatial_weights.matrix
     n = y.size
     z = y - y.mean()
     den = float((z * z).sum())
@@ -169,6 +169,6 @@ def local_morans_i(
         larger[low] = nd - larger[low]
         p_sim = (larger + 1.0) / (nd + 1.0)
     return LocalMoranResult(
-        ids=weights.ids, local_i=local_i, quadrant=quadrant, expected_norm=expected,
+        ids=spatial_weights.ids, local_i=local_i, quadrant=quadrant, expected_norm=expected,
         variance_norm=variance, p_sim=p_sim, draws=nd, alpha=1.0 - float(level),
     )

@@ -27,8 +27,8 @@ from countyeconomy.spatial._weights import SpatialWeights, SpatialWeightsError
 __all__ = ["GlobalSpatialResult", "align_values", "gearys_c", "morans_i"]
 
 
-def align_values(values: object, weights: SpatialWeights, name: str = "values") -> FloatArray:
-    """``values`` as a float vector in the order of ``weights.ids``.
+def align_values(values: object, spatial_weights: SpatialWeights, name: str = "values") -> FloatArray:
+    """``values`` as a float vector in the order of ``spatial_weights.ids``.
 
     A :class:`pandas.Series` is aligned on its index (county codes as strings); an array must
     already be in the weights' order. Every county needs a finite value.
@@ -38,21 +38,21 @@ def align_values(values: object, weights: SpatialWeights, name: str = "values") 
         s.index = s.index.astype(str)
         if s.index.duplicated().any():
             raise SpatialWeightsError(f"{name} has duplicated county codes in its index.")
-        absent = [c for c in weights.ids if c not in s.index]
+        absent = [c for c in spatial_weights.ids if c not in s.index]
         if absent:
             raise SpatialWeightsError(
                 f"{name} has no value for {len(absent)} county(ies) of the weights: {absent[:10]}."
             )
-        arr = pd.to_numeric(s.loc[list(weights.ids)], errors="coerce").to_numpy(dtype=float)
+        arr = pd.to_numeric(s.loc[list(spatial_weights.ids)], errors="coerce").to_numpy(dtype=float)
     else:
         arr = np.asarray(values, dtype=float).ravel()
-        if arr.shape[0] != weights.n:
+        if arr.shape[0] != spatial_weights.n:
             raise SpatialWeightsError(
-                f"{name} has {arr.shape[0]} values; the weights have {weights.n} counties."
+                f"{name} has {arr.shape[0]} values; the weights have {spatial_weights.n} counties."
             )
     bad = ~np.isfinite(arr)
     if bad.any():
-        codes = [weights.ids[i] for i in np.flatnonzero(bad)[:10]]
+        codes = [spatial_weights.ids[i] for i in np.flatnonzero(bad)[:10]]
         raise SpatialWeightsError(f"{name} is missing or non-finite for counties {codes}.")
     if np.ptp(arr) == 0:
         raise SpatialWeightsError(f"{name} is constant; the statistic is undefined.")
@@ -187,7 +187,7 @@ def _check_draws_arg(draws: object, caller: str) -> int:
 
 def morans_i(
     values: object,
-    weights: SpatialWeights,
+    spatial_weights: SpatialWeights,
     *,
     draws: int = 999,
     seed: SeedLike = None,
@@ -201,7 +201,7 @@ def morans_i(
     values
         One value per county: a Series indexed by county code, or an array in ``weights.ids``
         order.
-    weights
+    spatial_weights
         A :class:`SpatialWeights`.
     draws
         Random permutations for ``p_sim`` (``0``: none).
@@ -220,8 +220,8 @@ def morans_i(
     0.9799
     """
     draws = _check_draws_arg(draws, "morans_i")
-    y = align_values(values, weights)
-    w = weights.matrix
+    y = align_values(values, spatial_weights)
+    w = spatial_weights.matrix
     s0, s1, s2 = _s_terms(w)
     if s0 == 0:
         raise SpatialWeightsError("the weights have no links; Moran's I is undefined.")
@@ -237,13 +237,13 @@ def morans_i(
         statistic="morans_i", value=value, expected=ei, variance_norm=float(var),
         z_norm=float(z_norm), p_norm=float(2.0 * stats.norm.sf(abs(z_norm))), draws=draws,
         p_sim=p_sim, z_sim=z_sim, simulated=sims, n=int(n),
-        row_standardised=weights.row_standardised,
+        row_standardised=spatial_weights.row_standardised,
     )
 
 
 def gearys_c(
     values: object,
-    weights: SpatialWeights,
+    spatial_weights: SpatialWeights,
     *,
     draws: int = 999,
     seed: SeedLike = None,
@@ -255,8 +255,8 @@ def gearys_c(
     Normal moments as esda's ``Geary`` (``VC_norm``); arguments as :func:`morans_i`.
     """
     draws = _check_draws_arg(draws, "gearys_c")
-    y = align_values(values, weights)
-    w = weights.matrix
+    y = align_values(values, spatial_weights)
+    w = spatial_weights.matrix
     s0, s1, s2 = _s_terms(w)
     if s0 == 0:
         raise SpatialWeightsError("the weights have no links; Geary's C is undefined.")
@@ -270,5 +270,5 @@ def gearys_c(
         statistic="gearys_c", value=value, expected=1.0, variance_norm=float(var),
         z_norm=float(z_norm), p_norm=float(2.0 * stats.norm.sf(abs(z_norm))), draws=draws,
         p_sim=p_sim, z_sim=z_sim, simulated=sims, n=int(n),
-        row_standardised=weights.row_standardised,
+        row_standardised=spatial_weights.row_standardised,
     )

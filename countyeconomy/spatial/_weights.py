@@ -103,7 +103,7 @@ class SpatialWeights(FrozenResult):
         """The same matrix as a :class:`libpysal.weights.W` (transform ``"O"``: as stored)."""
         from libpysal.weights import WSP
 
-        return WSP(self.matrix, id_order=list(self.ids)).to_W(silence_warnings=True)
+        return WSP(sp.csr_matrix(self.matrix), id_order=list(self.ids)).to_W(silence_warnings=True)
 
     def summary(self) -> Summary:
         """Counties, links, neighbour counts, islands and unmatched codes."""
