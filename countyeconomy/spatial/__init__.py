@@ -7,6 +7,7 @@ and the estimators may not import the weights.
 """
 
 from countyeconomy.spatial._api import sar_panel, sdem_panel, sdm_panel, sem_panel
+from countyeconomy.spatial._by_year import MoranByYearResult, moran_by_year, ring_exposure
 from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
 from countyeconomy.spatial._models import SpatialPanelResult
 from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
@@ -25,6 +26,7 @@ __all__ = [
     "GlobalSpatialResult",
     "IslandsWarning",
     "LocalMoranResult",
+    "MoranByYearResult",
     "SpatialPanelResult",
     "SpatialWeights",
     "SpatialWeightsError",
@@ -33,7 +35,9 @@ __all__ = [
     "gearys_c",
     "knn_weights",
     "local_morans_i",
+    "moran_by_year",
     "morans_i",
+    "ring_exposure",
     "sar_panel",
     "sdem_panel",
     "sdm_panel",

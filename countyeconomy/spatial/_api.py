@@ -62,12 +62,20 @@ def sar_panel(
     executor: Executor | None = None,
     progress: bool = True,
 ) -> SpatialPanelResult:
-    """Spatial lag panel ``y_t = rho W y_t + X_t beta + fixed effects + e_t`` by concentrated QML.
-    """
+    """Spatial lag panel ``y_t = rho W y_t + X_t beta + fixed effects + e_t`` by concentrated QML."""
     return fit_spatial_panel(
-        "sar_panel", data, formula, spatial_weights, county=county, year=year,
-        bias_correction=bias_correction, draws=draws, level=level, seed=seed,
-        executor=executor, progress=progress,
+        "sar_panel",
+        data,
+        formula,
+        spatial_weights,
+        county=county,
+        year=year,
+        bias_correction=bias_correction,
+        draws=draws,
+        level=level,
+        seed=seed,
+        executor=executor,
+        progress=progress,
     )
 
 
@@ -93,9 +101,18 @@ def sdm_panel(
     the spillover to the others.
     """
     return fit_spatial_panel(
-        "sdm_panel", data, formula, spatial_weights, county=county, year=year,
-        bias_correction=bias_correction, draws=draws, level=level, seed=seed,
-        executor=executor, progress=progress,
+        "sdm_panel",
+        data,
+        formula,
+        spatial_weights,
+        county=county,
+        year=year,
+        bias_correction=bias_correction,
+        draws=draws,
+        level=level,
+        seed=seed,
+        executor=executor,
+        progress=progress,
     )
 
 
@@ -111,8 +128,17 @@ def sem_panel(
 ) -> SpatialPanelResult:
     """Spatial error panel ``y_t = X_t beta + effects + u_t``, ``u_t = lambda W u_t + e_t``."""
     return fit_spatial_panel(
-        "sem_panel", data, formula, spatial_weights, county=county, year=year,
-        bias_correction=bias_correction, draws=0, level=level, seed=None, executor=None,
+        "sem_panel",
+        data,
+        formula,
+        spatial_weights,
+        county=county,
+        year=year,
+        bias_correction=bias_correction,
+        draws=0,
+        level=level,
+        seed=None,
+        executor=None,
         progress=False,
     )
 
@@ -129,8 +155,17 @@ def sdem_panel(
 ) -> SpatialPanelResult:
     """Spatial Durbin error panel: ``W X theta`` and a spatially autocorrelated error."""
     return fit_spatial_panel(
-        "sdem_panel", data, formula, spatial_weights, county=county, year=year,
-        bias_correction=bias_correction, draws=0, level=level, seed=None, executor=None,
+        "sdem_panel",
+        data,
+        formula,
+        spatial_weights,
+        county=county,
+        year=year,
+        bias_correction=bias_correction,
+        draws=0,
+        level=level,
+        seed=None,
+        executor=None,
         progress=False,
     )
 

@@ -98,7 +98,7 @@ def _delta_se(spec: EffectsSpec, params: FloatArray, vcov: FloatArray) -> FloatA
         up[j] += h
         dn[j] -= h
         grads[..., j] = (point_effects(spec, up) - point_effects(spec, dn)) / (2 * h)
-    return np.sqrt(np.einsum("kep,pq,keq->ke", grads, vcov, grads))
+    return np.asarray(np.sqrt(np.einsum("kep,pq,keq->ke", grads, vcov, grads)), dtype=np.float64)
 
 
 def effects_table(
@@ -123,8 +123,16 @@ def effects_table(
             z = est[k, e] / se if se > 0 else np.nan
             p = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else np.nan
             rows.append(
-                {"term": name, "effect": kind, "estimate": float(est[k, e]), "std_error": se,
-                 "statistic": z, "p_value": p, "ci_low": float(lo), "ci_high": float(hi),
-                 "delta_std_error": float(delta[k, e])}
+                {
+                    "term": name,
+                    "effect": kind,
+                    "estimate": float(est[k, e]),
+                    "std_error": se,
+                    "statistic": z,
+                    "p_value": p,
+                    "ci_low": float(lo),
+                    "ci_high": float(hi),
+                    "delta_std_error": float(delta[k, e]),
+                }
             )
     return pd.DataFrame(rows)

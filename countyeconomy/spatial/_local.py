@@ -64,21 +64,30 @@ class LocalMoranResult(FrozenResult):
         ``"Not significant"`` (all ``"Not significant"`` without permutations)."""
         labels = np.array([CLUSTER_LABELS[int(q)] for q in self.quadrant], dtype=object)
         sig = np.nan_to_num(self.p_sim, nan=1.0) < self.alpha
-        return pd.Series(np.where(sig, labels, "Not significant"), index=pd.Index(self.ids),
-                         name="cluster")
+        return pd.Series(
+            np.where(sig, labels, "Not significant"), index=pd.Index(self.ids), name="cluster"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per county: ``county, local_i, quadrant, p_sim, cluster``."""
         return pd.DataFrame(
-            {"county": list(self.ids), "local_i": self.local_i, "quadrant": self.quadrant,
-             "p_sim": self.p_sim, "cluster": self.clusters.to_numpy()}
+            {
+                "county": list(self.ids),
+                "local_i": self.local_i,
+                "quadrant": self.quadrant,
+                "p_sim": self.p_sim,
+                "cluster": self.clusters.to_numpy(),
+            }
         )
 
     def summary(self) -> Summary:
         """Counts of counties per cluster category."""
         counts = self.clusters.value_counts().rename_axis("cluster").reset_index(name="counties")
-        return Summary(title="Local Moran's I (LISA)", table=counts,
-                       footer=(("permutations", str(self.draws)), ("alpha", str(self.alpha))))
+        return Summary(
+            title="Local Moran's I (LISA)",
+            table=counts,
+            footer=(("permutations", str(self.draws)), ("alpha", str(self.alpha))),
+        )
 
 
 @dataclass(frozen=True)
@@ -162,13 +171,27 @@ def local_morans_i(
     nd = int(draws)
     if nd:
         nd = check_draws(nd, caller="local_morans_i", interval=False)
-        sims = np.vstack(map_chunks(_Conditional(w, z, den), nd, seed, executor,
-                                    progress=progress, desc="local_morans_i"))
+        sims = np.vstack(
+            map_chunks(
+                _Conditional(w, z, den),
+                nd,
+                seed,
+                executor,
+                progress=progress,
+                desc="local_morans_i",
+            )
+        )
         larger = (sims >= local_i).sum(axis=0)
         low = (nd - larger) < larger
         larger[low] = nd - larger[low]
         p_sim = (larger + 1.0) / (nd + 1.0)
     return LocalMoranResult(
-        ids=spatial_weights.ids, local_i=local_i, quadrant=quadrant, expected_norm=expected,
-        variance_norm=variance, p_sim=p_sim, draws=nd, alpha=1.0 - float(level),
+        ids=spatial_weights.ids,
+        local_i=local_i,
+        quadrant=quadrant,
+        expected_norm=expected,
+        variance_norm=variance,
+        p_sim=p_sim,
+        draws=nd,
+        alpha=1.0 - float(level),
     )

@@ -58,12 +58,15 @@ def scheme(effects: str, n: int, t: int, bias_correction: bool) -> Scheme:
 def demean(a: FloatArray, effects: str) -> FloatArray:
     """Remove county (axis 0 mean), year (axis 1 mean) or both from ``(T, N, ...)`` arrays."""
     if effects == "county":
-        return a - a.mean(axis=0, keepdims=True)
+        return np.asarray(a - a.mean(axis=0, keepdims=True), dtype=np.float64)
     if effects == "year":
-        return a - a.mean(axis=1, keepdims=True)
-    return (
-        a - a.mean(axis=0, keepdims=True) - a.mean(axis=1, keepdims=True)
-        + a.mean(axis=(0, 1), keepdims=True)
+        return np.asarray(a - a.mean(axis=1, keepdims=True), dtype=np.float64)
+    return np.asarray(
+        a
+        - a.mean(axis=0, keepdims=True)
+        - a.mean(axis=1, keepdims=True)
+        + a.mean(axis=(0, 1), keepdims=True),
+        dtype=np.float64,
     )
 
 
@@ -164,7 +167,7 @@ def fit_error(
     def gls(lam: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         ys, xs = yt - lam * wyt, xt - lam * wxt
         b, *_ = np.linalg.lstsq(xs, ys, rcond=None)
-        return b, ys - xs @ b, xs
+        return np.asarray(b, dtype=np.float64), ys - xs @ b, xs
 
     def neg(lam: float) -> float:
         e = gls(lam)[1]

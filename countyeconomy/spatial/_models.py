@@ -92,8 +92,11 @@ def _linear_effects(
     zc = stats.norm.ppf(0.5 + level / 2)
     rows = []
     for j, name in enumerate(names):
-        combos = {"direct": {j: 1.0}, "indirect": {j + k: 1.0} if durbin else {},
-                  "total": {j: 1.0, j + k: 1.0} if durbin else {j: 1.0}}
+        combos = {
+            "direct": {j: 1.0},
+            "indirect": {j + k: 1.0} if durbin else {},
+            "total": {j: 1.0, j + k: 1.0} if durbin else {j: 1.0},
+        }
         for kind, c in combos.items():
             g = np.zeros(fit.params.size)
             for pos, v in c.items():
@@ -101,9 +104,17 @@ def _linear_effects(
             est, se = float(g @ fit.params), float(np.sqrt(g @ fit.vcov @ g))
             z = est / se if se > 0 else np.nan
             rows.append(
-                {"term": name, "effect": kind, "estimate": est, "std_error": se, "statistic": z,
-                 "p_value": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else np.nan,
-                 "ci_low": est - zc * se, "ci_high": est + zc * se, "delta_std_error": se}
+                {
+                    "term": name,
+                    "effect": kind,
+                    "estimate": est,
+                    "std_error": se,
+                    "statistic": z,
+                    "p_value": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else np.nan,
+                    "ci_low": est - zc * se,
+                    "ci_high": est + zc * se,
+                    "delta_std_error": se,
+                }
             )
     return pd.DataFrame(rows)
 
@@ -156,18 +167,26 @@ def fit_spatial_panel(
     ndraws = 0
     if lag:
         spec = EffectsSpec(
-            names=pdata.names, beta_pos=tuple(range(k)),
+            names=pdata.names,
+            beta_pos=tuple(range(k)),
             theta_pos=tuple(range(k, 2 * k)) if durbin else (None,) * k,
-            rho_pos=len(names), eig=eig, w=w, row_sums_one=row_one,
+            rho_pos=len(names),
+            eig=eig,
+            w=w,
+            row_sums_one=row_one,
         )
         sims = None
         if int(draws):
             ndraws = check_draws(int(draws), caller=method, interval=True)
             sym = (fit.vcov + fit.vcov.T) / 2
-            chol = np.linalg.cholesky(sym + 1e-14 * np.eye(sym.shape[0]))
+            chol = np.asarray(np.linalg.cholesky(sym + 1e-14 * np.eye(sym.shape[0])), dtype=float)
             parts = map_chunks(
-                _Simulate(spec, fit.params, chol, _ml.rho_bounds(eig)), ndraws, seed, executor,
-                progress=progress, desc=f"{method} effects",
+                _Simulate(spec, fit.params, chol, _ml.rho_bounds(eig)),
+                ndraws,
+                seed,
+                executor,
+                progress=progress,
+                desc=f"{method} effects",
             )
             sims = np.concatenate(parts)
         effects = effects_table(spec, fit.params, fit.vcov, sims, float(level))
@@ -180,20 +199,38 @@ def fit_spatial_panel(
     if pdata.effects in ("year", "twoways"):
         fe["year"] = t
     extra: dict[str, Any] = {
-        "effects": pdata.effects, "bias_correction": correct,
+        "effects": pdata.effects,
+        "bias_correction": correct,
         "approach": "Lee-Yu transformation" if correct else "direct (demeaned)",
-        spatial_name: fit.rho, "sigma2": fit.sigma2, "loglik": fit.loglik, "aic": aic,
-        "n_eff": sch.n_eff, "log_det": "eigenvalues", "effects_draws": ndraws,
-        "counties": n, "years": t, "weights_kind": spatial_weights.kind,
+        spatial_name: fit.rho,
+        "sigma2": fit.sigma2,
+        "loglik": fit.loglik,
+        "aic": aic,
+        "n_eff": sch.n_eff,
+        "log_det": "eigenvalues",
+        "effects_draws": ndraws,
+        "counties": n,
+        "years": t,
+        "weights_kind": spatial_weights.kind,
         "row_standardised": spatial_weights.row_standardised,
     }
     info = FitInfo(
-        method=method, nobs=n * t, nobs_input=pdata.nobs_input, dropped=pdata.dropped,
-        specification=pdata.formula, vcov="inverse information matrix (QML)",
-        fixed_effects=fe, extra=extra,
+        method=method,
+        nobs=n * t,
+        nobs_input=pdata.nobs_input,
+        dropped=pdata.dropped,
+        specification=pdata.formula,
+        vcov="inverse information matrix (QML)",
+        fixed_effects=fe,
+        extra=extra,
     )
     coefs = CoefTable(names=all_names, estimates=fit.params, vcov=fit.vcov, df_t=None)
     return SpatialPanelResult(
-        coefs=coefs, info=info, title=TITLES[method], effects=effects, sigma2=fit.sigma2,
-        loglik=fit.loglik, aic=aic,
+        coefs=coefs,
+        info=info,
+        title=TITLES[method],
+        effects=effects,
+        sigma2=fit.sigma2,
+        loglik=fit.loglik,
+        aic=aic,
     )

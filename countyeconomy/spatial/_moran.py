@@ -27,7 +27,9 @@ from countyeconomy.spatial._weights import SpatialWeights, SpatialWeightsError
 __all__ = ["GlobalSpatialResult", "align_values", "gearys_c", "morans_i"]
 
 
-def align_values(values: object, spatial_weights: SpatialWeights, name: str = "values") -> FloatArray:
+def align_values(
+    values: object, spatial_weights: SpatialWeights, name: str = "values"
+) -> FloatArray:
     """``values`` as a float vector in the order of ``spatial_weights.ids``.
 
     A :class:`pandas.Series` is aligned on its index (county codes as strings); an array must
@@ -93,9 +95,19 @@ class GlobalSpatialResult(FrozenResult):
     def to_frame(self) -> pd.DataFrame:
         """One row: statistic, expected, z and p (normal and permutation)."""
         return pd.DataFrame(
-            [{"statistic": self.statistic, "value": self.value, "expected": self.expected,
-              "z_norm": self.z_norm, "p_norm": self.p_norm, "z_sim": self.z_sim,
-              "p_sim": self.p_sim, "draws": self.draws, "n": self.n}]
+            [
+                {
+                    "statistic": self.statistic,
+                    "value": self.value,
+                    "expected": self.expected,
+                    "z_norm": self.z_norm,
+                    "p_norm": self.p_norm,
+                    "z_sim": self.z_sim,
+                    "p_sim": self.p_sim,
+                    "draws": self.draws,
+                    "n": self.n,
+                }
+            ]
         )
 
     def summary(self) -> Summary:
@@ -107,8 +119,10 @@ class GlobalSpatialResult(FrozenResult):
                 ("expected", f"{self.expected:.4f}"),
                 ("z (normal)", f"{self.z_norm:.3f}"),
                 ("p (normal, two-sided)", format_p_value(self.p_norm)),
-                ("p (permutation)", format_p_value(self.p_sim, self.draws or None)
-                 if self.draws else "-"),
+                (
+                    "p (permutation)",
+                    format_p_value(self.p_sim, self.draws or None) if self.draws else "-",
+                ),
             ],
             columns=["item", "value"],
         )
@@ -156,14 +170,22 @@ class _Permute:
 
 
 def _simulate(
-    which: str, w: sp.csr_array, y: FloatArray, s0: float, draws: int, seed: SeedLike,
-    executor: Executor | None, progress: bool, caller: str,
+    which: str,
+    w: sp.csr_array,
+    y: FloatArray,
+    s0: float,
+    draws: int,
+    seed: SeedLike,
+    executor: Executor | None,
+    progress: bool,
+    caller: str,
 ) -> FloatArray:
     if draws == 0:
         return np.empty(0)
     draws = check_draws(draws, caller=caller, interval=False, stacklevel=4)
-    parts = map_chunks(_Permute(w, y, s0, which), draws, seed, executor, progress=progress,
-                       desc=caller)
+    parts = map_chunks(
+        _Permute(w, y, s0, which), draws, seed, executor, progress=progress, desc=caller
+    )
     return np.concatenate(parts)
 
 
@@ -234,9 +256,17 @@ def morans_i(
     sims = _simulate("morans_i", w, y, s0, draws, seed, executor, progress, "morans_i")
     p_sim, z_sim = _p_sim(value, sims)
     return GlobalSpatialResult(
-        statistic="morans_i", value=value, expected=ei, variance_norm=float(var),
-        z_norm=float(z_norm), p_norm=float(2.0 * stats.norm.sf(abs(z_norm))), draws=draws,
-        p_sim=p_sim, z_sim=z_sim, simulated=sims, n=int(n),
+        statistic="morans_i",
+        value=value,
+        expected=ei,
+        variance_norm=float(var),
+        z_norm=float(z_norm),
+        p_norm=float(2.0 * stats.norm.sf(abs(z_norm))),
+        draws=draws,
+        p_sim=p_sim,
+        z_sim=z_sim,
+        simulated=sims,
+        n=int(n),
         row_standardised=spatial_weights.row_standardised,
     )
 
@@ -267,8 +297,16 @@ def gearys_c(
     sims = _simulate("gearys_c", w, y, s0, draws, seed, executor, progress, "gearys_c")
     p_sim, z_sim = _p_sim(value, sims)
     return GlobalSpatialResult(
-        statistic="gearys_c", value=value, expected=1.0, variance_norm=float(var),
-        z_norm=float(z_norm), p_norm=float(2.0 * stats.norm.sf(abs(z_norm))), draws=draws,
-        p_sim=p_sim, z_sim=z_sim, simulated=sims, n=int(n),
+        statistic="gearys_c",
+        value=value,
+        expected=1.0,
+        variance_norm=float(var),
+        z_norm=float(z_norm),
+        p_norm=float(2.0 * stats.norm.sf(abs(z_norm))),
+        draws=draws,
+        p_sim=p_sim,
+        z_sim=z_sim,
+        simulated=sims,
+        n=int(n),
         row_standardised=spatial_weights.row_standardised,
     )

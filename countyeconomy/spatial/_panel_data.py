@@ -15,8 +15,11 @@ from countyeconomy.spatial._weights import SpatialWeights, SpatialWeightsError
 
 __all__ = ["SpatialPanelData", "prepare_spatial_panel"]
 
-EFFECTS = {frozenset({"county"}): "county", frozenset({"year"}): "year",
-           frozenset({"county", "year"}): "twoways"}
+EFFECTS = {
+    frozenset({"county"}): "county",
+    frozenset({"year"}): "year",
+    frozenset({"county", "year"}): "twoways",
+}
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,9 @@ class SpatialPanelData:
 
 def _parse(formula: str, county: str, year: str) -> tuple[str, list[str], str]:
     if not isinstance(formula, str) or "~" not in formula:
-        raise FormulaError(f"formula={formula!r} is not valid; write 'y ~ x1 + x2 | county + year'.")
+        raise FormulaError(
+            f"formula={formula!r} is not valid; write 'y ~ x1 + x2 | county + year'."
+        )
     lhs, rhs = formula.split("~", 1)
     parts = rhs.split("|")
     if len(parts) != 2:
@@ -132,7 +137,7 @@ def prepare_spatial_panel(
             f"the panel is not balanced: {len(short)} county(ies) lack some of the {t} years "
             f"(e.g. {short[:5]}); spatial panel models need every county in every year."
         )
-    pos = pd.Index(spatial_weights.ids).get_indexer(sub_codes)
+    pos = pd.Index(spatial_weights.ids).get_indexer(pd.Index(sub_codes))
     tpos = pd.Index(years).get_indexer(sub[panel.year].to_numpy())
     y = np.empty((t, n))
     y[tpos, pos] = vals[outcome]
@@ -140,7 +145,14 @@ def prepare_spatial_panel(
     for k, c in enumerate(xs):
         x[tpos, pos, k] = vals[c]
     return SpatialPanelData(
-        y=y, x=x, names=tuple(xs), outcome=outcome, codes=spatial_weights.ids,
-        years=tuple(int(v) for v in years), effects=effects, nobs_input=len(frame),
-        dropped=dropped, formula=formula,
+        y=y,
+        x=x,
+        names=tuple(xs),
+        outcome=outcome,
+        codes=spatial_weights.ids,
+        years=tuple(int(v) for v in years),
+        effects=effects,
+        nobs_input=len(frame),
+        dropped=dropped,
+        formula=formula,
     )

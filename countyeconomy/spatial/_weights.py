@@ -101,7 +101,7 @@ class SpatialWeights(FrozenResult):
 
     def to_libpysal(self) -> Any:
         """The same matrix as a :class:`libpysal.weights.W` (transform ``"O"``: as stored)."""
-        from libpysal.weights import WSP
+        from libpysal.weights import WSP  # type: ignore[import-untyped]
 
         return WSP(sp.csr_matrix(self.matrix), id_order=list(self.ids)).to_W(silence_warnings=True)
 
@@ -172,7 +172,11 @@ def _select(table: pd.DataFrame, codes: Sequence[object] | None) -> tuple[pd.Dat
 
 
 def _finish(
-    w: Any, ids: list[str], kind: str, row_standardise: bool, params: dict[str, Any],
+    w: Any,
+    ids: list[str],
+    kind: str,
+    row_standardise: bool,
+    params: dict[str, Any],
     unmatched: list[str],
 ) -> SpatialWeights:
     mat = sp.csr_array(w.sparse, dtype=np.float64)
@@ -213,7 +217,7 @@ def _finish(
 
 
 def _tree(table: pd.DataFrame) -> Any:
-    from libpysal.cg import KDTree
+    from libpysal.cg import KDTree  # type: ignore[import-untyped]
 
     pts = table[["lon", "lat"]].to_numpy(dtype=float)
     return KDTree(pts, distance_metric="Arc", radius=EARTH_RADIUS_KM)
@@ -283,13 +287,21 @@ def distance_weights(
     with warnings.catch_warnings(), np.errstate(divide="ignore"):
         warnings.simplefilter("ignore")
         w = DistanceBand(
-            _tree(table), threshold=threshold, binary=False, alpha=-float(power),
+            _tree(table),
+            threshold=threshold,
+            binary=False,
+            alpha=-float(power),
             silence_warnings=True,
         )
-    params = {"cutoff": cutoff, "power": float(power), "year": _year(coordinates),
-              "radius_km": EARTH_RADIUS_KM}
-    return _finish(w, table["code"].tolist(), "inverse_distance", row_standardise, params,
-                   unmatched)
+    params = {
+        "cutoff": cutoff,
+        "power": float(power),
+        "year": _year(coordinates),
+        "radius_km": EARTH_RADIUS_KM,
+    }
+    return _finish(
+        w, table["code"].tolist(), "inverse_distance", row_standardise, params, unmatched
+    )
 
 
 def knn_weights(

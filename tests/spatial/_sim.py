@@ -31,6 +31,9 @@ def simulate_spatial_panel(
         u = b_inv @ rng.standard_normal(n)
         mu = x @ np.array(beta) + wd @ x @ np.array(theta) + a + 0.3 * t + u
         y = s_inv @ mu
-        rows.append(pd.DataFrame({"county": list(w.ids), "year": 2000 + t, "y": y,
-                                  "x1": x[:, 0], "x2": x[:, 1]}))
+        rows.append(
+            pd.DataFrame(
+                {"county": list(w.ids), "year": 2000 + t, "y": y, "x1": x[:, 0], "x2": x[:, 1]}
+            )
+        )
     return pd.concat(rows, ignore_index=True)

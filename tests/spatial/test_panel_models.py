@@ -15,13 +15,13 @@ from countyeconomy.errors import CountyEconomyError, RowsDroppedWarning
 from countyeconomy.results import EstimateResult
 from countyeconomy.spatial import (
     SpatialWeightsError,
+    _ml,
     knn_weights,
     sar_panel,
     sdem_panel,
     sdm_panel,
     sem_panel,
 )
-from countyeconomy.spatial import _ml
 from tests.spatial._data import county_seats
 from tests.spatial._sim import simulate_spatial_panel
 
@@ -83,8 +83,13 @@ def test_rho_zero_is_twfe() -> None:
     twfe = ce.twfe(df, "y ~ x1 + x2 | county + year", county="county", year="year")
     t, n = 8, W.n
     y = df.pivot(index="year", columns="county", values="y")[list(W.ids)].to_numpy()
-    x = np.stack([df.pivot(index="year", columns="county", values=c)[list(W.ids)].to_numpy()
-                  for c in ("x1", "x2")], axis=2)
+    x = np.stack(
+        [
+            df.pivot(index="year", columns="county", values=c)[list(W.ids)].to_numpy()
+            for c in ("x1", "x2")
+        ],
+        axis=2,
+    )
     xt = _ml.demean(x, "twoways").reshape(t * n, 2)
     b0, *_ = np.linalg.lstsq(xt, _ml.demean(y, "twoways").ravel(), rcond=None)
     np.testing.assert_allclose(b0, twfe.params[["x1", "x2"]].to_numpy(), atol=1e-10)

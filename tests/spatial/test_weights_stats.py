@@ -30,7 +30,10 @@ XY = county_seats("33")  # Zhejiang: ~100 counties
 
 def _haversine(a: np.ndarray, b: np.ndarray) -> float:
     lon1, lat1, lon2, lat2 = np.radians([a[0], a[1], b[0], b[1]])
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return float(2 * 6371.0088 * np.arcsin(np.sqrt(h)))
 
 
@@ -49,7 +52,7 @@ def test_inverse_distance_is_great_circle_with_cutoff_and_power() -> None:
 
 
 def test_knn_exact_k_and_order_of_codes() -> None:
-    codes = XY["code"].tolist()[::-1] + ["999999"]
+    codes = [*XY["code"].tolist()[::-1], "999999"]
     with pytest.warns(UnmatchedCodesWarning):
         w = knn_weights(XY, codes, k=4)
     assert w.ids == tuple(codes[:-1]) and w.unmatched == ("999999",)
@@ -88,16 +91,14 @@ def test_morans_i_and_geary_match_esda(kind: str) -> None:
     w = knn_weights(XY, k=5) if kind == "knn" else distance_weights(XY, cutoff=100.0, power=1.0)
     y = smooth_field(XY)
     ours = morans_i(y, w, draws=0)
-    ref = esda.Moran(y.loc[list(w.ids)].to_numpy(), _esda_w(w), transformation="o",
-                     permutations=0)
+    ref = esda.Moran(y.loc[list(w.ids)].to_numpy(), _esda_w(w), transformation="o", permutations=0)
     assert ours.value == pytest.approx(ref.I, abs=1e-10)
     assert ours.expected == pytest.approx(ref.EI, abs=1e-12)
     assert ours.variance_norm == pytest.approx(ref.VI_norm, abs=1e-10)
     assert ours.z_norm == pytest.approx(ref.z_norm, abs=1e-8)
     assert ours.p_norm == pytest.approx(ref.p_norm, abs=1e-10)
     gc = gearys_c(y, w, draws=0)
-    gref = esda.Geary(y.loc[list(w.ids)].to_numpy(), _esda_w(w), transformation="o",
-                      permutations=0)
+    gref = esda.Geary(y.loc[list(w.ids)].to_numpy(), _esda_w(w), transformation="o", permutations=0)
     assert gc.value == pytest.approx(gref.C, abs=1e-10)
     assert gc.variance_norm == pytest.approx(gref.VC_norm, abs=1e-10)
     # convention: esda's Geary p_norm is one-sided, ours two-sided
@@ -108,8 +109,9 @@ def test_local_moran_matches_esda_scaling_quadrants_and_moments() -> None:
     w = knn_weights(XY, k=5)
     y = smooth_field(XY, seed=3)
     ours = local_morans_i(y, w, draws=0)
-    ref = esda.Moran_Local(y.loc[list(w.ids)].to_numpy(), _esda_w(w), transformation="o",
-                           permutations=0)
+    ref = esda.Moran_Local(
+        y.loc[list(w.ids)].to_numpy(), _esda_w(w), transformation="o", permutations=0
+    )
     np.testing.assert_allclose(ours.local_i, ref.Is, atol=1e-10, rtol=0)
     np.testing.assert_array_equal(ours.quadrant, ref.q)
     np.testing.assert_allclose(ours.expected_norm, ref.EIc, atol=1e-10, rtol=0)
@@ -134,8 +136,7 @@ def test_permutation_inference_seeded_and_close_to_esda() -> None:
     lisa = local_morans_i(y, w, draws=199, seed=2)
     assert lisa == local_morans_i(y, w, draws=199, seed=2)
     assert (lisa.clusters == "High-High").any() and (lisa.clusters == "Low-Low").any()
-    assert set(lisa.clusters) <= {"High-High", "Low-High", "Low-Low", "High-Low",
-                                  "Not significant"}
+    assert set(lisa.clusters) <= {"High-High", "Low-High", "Low-Low", "High-Low", "Not significant"}
 
 
 def test_values_alignment_errors() -> None:
