@@ -142,3 +142,26 @@ def test_bad_input() -> None:
     nan = df.assign(x1=df["x1"].where(df.index != 3))
     with pytest.raises(SpatialWeightsError, match="x1"):
         sar_panel(nan, "y ~ x1 | county", W, **QUIET)
+
+
+@pytest.mark.slow
+def test_coverage_of_rho_beta_and_effects_over_seeds() -> None:
+    """95% intervals of rho, beta and the SDM effects cover the truth at about the nominal rate."""
+    rho, beta, theta = 0.4, np.array([1.0, -0.5]), np.array([0.5, 0.0])
+    wd = W.dense()
+    s_inv = np.linalg.inv(np.eye(W.n) - rho * wd)
+    true_direct = np.diag(s_inv @ (beta[0] * np.eye(W.n) + theta[0] * wd)).mean()
+    true_total = (beta[0] + theta[0]) / (1 - rho)
+    hits: dict[str, list[bool]] = {"rho": [], "x1": [], "direct": [], "total": []}
+    for seed in range(200):
+        df = simulate_spatial_panel(W, years=10, rho=rho, theta=(0.5, 0.0), seed=1000 + seed)
+        res = sdm_panel(df, "y ~ x1 + x2 | county + year", W, draws=199, seed=seed, progress=False)
+        ci = res.conf_int()
+        hits["rho"].append(ci.loc["rho", "ci_low"] <= rho <= ci.loc["rho", "ci_high"])
+        hits["x1"].append(ci.loc["x1", "ci_low"] <= 1.0 <= ci.loc["x1", "ci_high"])
+        eff = res.effects.set_index(["term", "effect"])
+        for kind, truth in (("direct", true_direct), ("total", true_total)):
+            lo, hi = eff.loc[("x1", kind), ["ci_low", "ci_high"]]
+            hits[kind].append(lo <= truth <= hi)
+    rates = {k: float(np.mean(v)) for k, v in hits.items()}
+    assert all(0.89 <= r <= 0.99 for r in rates.values()), rates
