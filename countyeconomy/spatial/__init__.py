@@ -11,6 +11,7 @@ from countyeconomy.spatial._by_year import MoranByYearResult, moran_by_year, rin
 from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
 from countyeconomy.spatial._models import SpatialPanelResult
 from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
+from countyeconomy.spatial._tests import SpatialTestResult, durbin_tests, lr_test
 from countyeconomy.spatial._weights import (
     EARTH_RADIUS_KM,
     IslandsWarning,
@@ -28,13 +29,16 @@ __all__ = [
     "LocalMoranResult",
     "MoranByYearResult",
     "SpatialPanelResult",
+    "SpatialTestResult",
     "SpatialWeights",
     "SpatialWeightsError",
     "align_values",
     "distance_weights",
+    "durbin_tests",
     "gearys_c",
     "knn_weights",
     "local_morans_i",
+    "lr_test",
     "moran_by_year",
     "morans_i",
     "ring_exposure",

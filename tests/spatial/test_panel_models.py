@@ -165,3 +165,18 @@ def test_coverage_of_rho_beta_and_effects_over_seeds() -> None:
             hits[kind].append(lo <= truth <= hi)
     rates = {k: float(np.mean(v)) for k, v in hits.items()}
     assert all(0.89 <= r <= 0.99 for r in rates.values()), rates
+
+
+def test_lr_and_wald_tests_of_the_durbin_model() -> None:
+    from countyeconomy.spatial import durbin_tests, lr_test
+
+    df = simulate_spatial_panel(W, rho=0.4, seed=12)  # a true SAR: theta = 0
+    sar = sar_panel(df, "y ~ x1 + x2 | county + year", W, **QUIET)
+    sdm = sdm_panel(df, "y ~ x1 + x2 | county + year", W, **QUIET)
+    lr = lr_test(sar, sdm).to_frame().iloc[0]
+    assert lr["df"] == 2 and lr["statistic"] >= 0
+    wald = durbin_tests(sdm).to_frame().set_index("hypothesis")
+    assert wald["p_value"].iloc[0] > 0.01  # SAR not rejected
+    assert wald["p_value"].iloc[1] < 0.01  # SEM rejected (rho = 0.4, beta != 0)
+    with pytest.raises(CountyEconomyError):
+        lr_test(sdm, sar)
