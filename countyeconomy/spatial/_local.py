@@ -92,7 +92,12 @@ class LocalMoranResult(FrozenResult):
 
 @dataclass(frozen=True)
 class _Conditional:
-    """Picklable chunk function: local I with each county's neighbours drawn from the others."""
+    """Picklable chunk function: local I with each county's neighbours drawn from the others.
+
+    Per permutation, ``max k_i`` distinct positions among ``0 .. n - 2`` are drawn once and
+    shared by every county (position ``j >= i`` stands for county ``j + 1``, skipping ``i``),
+    as esda's ``crand`` does: ``O(links)`` work per permutation.
+    """
 
     w: Any
     z: FloatArray
@@ -108,8 +113,10 @@ class _Conditional:
         rows = np.repeat(np.arange(n), card)
         pos = np.arange(w.indptr[-1]) - np.repeat(w.indptr[:-1], card)
         for b in range(task.size):
-            picks = np.argsort(rng.random((n, n - 1)), axis=1)[:, :kmax]
-            draw = picks[rows, pos]
+            # one draw of kmax distinct positions among the n - 1 others, shared by every
+            # county in this permutation (as esda's conditional randomisation)
+            picks = rng.choice(n - 1, size=kmax, replace=False)
+            draw = picks[pos]
             draw = draw + (draw >= rows)  # skip the county itself
             lag = np.bincount(rows, weights=w.data * self.z[draw], minlength=n)
             out[b] = (n - 1) * self.z * lag / self.den
