@@ -3,8 +3,9 @@
 For regressor ``k`` with coefficient ``beta_k`` (and ``theta_k`` on ``W x_k`` in the SDM), the
 ``N x N`` matrix of partial derivatives is ``S(rho)^-1 (beta_k I + theta_k W)``; the direct effect
 is the mean of its diagonal, the total effect the mean row sum, the indirect effect their
-difference. Traces come from the eigenvalues ``omega`` of ``W``:
-``tr S^-1 = sum 1 / (1 - rho omega)``, ``tr S^-1 W = sum omega / (1 - rho omega)``; row sums from
+difference. Traces come from the eigenvalues ``omega`` of ``W`` when the effects are simulated:
+``tr S^-1 = sum 1 / (1 - rho omega)``, ``tr S^-1 W = sum omega / (1 - rho omega)`` (else from a
+dense inverse of ``S`` at each value of ``rho`` the delta method needs); row sums from
 one sparse solve (``(beta_k + theta_k) / (1 - rho)`` for row-standardised W without islands).
 
 Standard errors: by simulation (draws of the parameters from their estimated normal
@@ -43,13 +44,18 @@ class EffectsSpec:
 
     def scalars(self, rho: float) -> tuple[float, float, float, float]:
         """``tr S^-1 / N``, ``tr S^-1 W / N``, ``1'S^-1 1 / N``, ``1'S^-1 W 1 / N``."""
-        n = self.eig.size
-        d = 1.0 - rho * self.eig
-        a = float((1.0 / d).real.sum()) / n
-        b = float((self.eig / d).real.sum()) / n
+        w: sp.csr_array = self.w
+        n = w.shape[0]
+        if self.eig is not None:
+            d = 1.0 - rho * self.eig
+            a = float((1.0 / d).real.sum()) / n
+            b = float((self.eig / d).real.sum()) / n
+        else:  # no eigenvalues: one dense inverse (used for the delta method only)
+            s_inv = np.linalg.inv(np.eye(n) - rho * w.toarray())
+            a = float(np.trace(s_inv)) / n
+            b = float(np.asarray(w.T.multiply(s_inv).sum())) / n
         if self.row_sums_one:
             return a, b, 1.0 / (1.0 - rho), 1.0 / (1.0 - rho)
-        w: sp.csr_array = self.w
         s = sp.csc_array(sp.eye_array(n) - rho * w)
         one = np.ones(n)
         v = spsolve(s, one)

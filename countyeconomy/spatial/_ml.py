@@ -16,8 +16,10 @@ Two approaches (Lee and Yu 2010):
   estimator: with county effects only it changes only ``sigma2`` (by ``T / (T - 1)``); with year
   or two-way effects it also corrects ``rho`` and ``beta``.
 
-The log-determinant is ``sum_i log(1 - rho omega_i)`` over the eigenvalues ``omega`` of ``W``
-(exact up to the eigensolver's accuracy; ``O(N^3)`` once, fine to a few thousand counties).
+The log-determinant (:class:`LogDet`) is ``sum_i log(1 - rho omega_i)`` over the eigenvalues
+``omega`` of ``W`` when they are given (``O(N^3)`` once), else the sum of ``log|u_ii|`` of a sparse
+LU factorisation of ``I - rho W`` at each step of the search (exact; ``rho`` then searched in
+``(-1, 1)``, valid for row-standardised ``W``, as spreg does).
 """
 
 from __future__ import annotations
@@ -27,10 +29,21 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy import optimize
+from scipy.sparse.linalg import splu
 
 from countyeconomy._typing import FloatArray
 
-__all__ = ["MLFit", "Scheme", "demean", "fit_error", "fit_lag", "log_det", "scheme", "spatial_lag"]
+__all__ = [
+    "LogDet",
+    "MLFit",
+    "Scheme",
+    "demean",
+    "fit_error",
+    "fit_lag",
+    "log_det",
+    "scheme",
+    "spatial_lag",
+]
 
 ComplexArray = np.ndarray[tuple[int], np.dtype[np.complex128]]
 
@@ -101,9 +114,35 @@ class MLFit:
     residuals: FloatArray
 
 
-def _jac(rho: float, eig: ComplexArray, sch: Scheme) -> float:
+@dataclass(frozen=True)
+class LogDet:
+    """``log|I - rho W|``: from eigenvalues when ``eig`` is given, else by sparse LU."""
+
+    w: sp.csr_array
+    eig: ComplexArray | None
+
+    def __call__(self, rho: float) -> float:
+        if self.eig is not None:
+            return log_det(rho, self.eig)
+        n = self.w.shape[0]
+        lu = splu(sp.csc_matrix(sp.eye(n) - rho * self.w))
+        return float(np.log(np.abs(lu.U.diagonal())).sum())
+
+    def bounds(self) -> tuple[float, float]:
+        """The search interval for the spatial parameter."""
+        if self.eig is not None:
+            return rho_bounds(self.eig)
+        return -1.0 + 1e-7, 1.0 - 1e-7
+
+    @property
+    def method(self) -> str:
+        """``"eigenvalues"`` or ``"sparse LU"``."""
+        return "eigenvalues" if self.eig is not None else "sparse LU"
+
+
+def _jac(rho: float, ld: LogDet, sch: Scheme) -> float:
     extra = np.log(1.0 - rho) if sch.year_term else 0.0
-    return sch.t_eff * (log_det(rho, eig) - extra)
+    return sch.t_eff * (ld(rho) - extra)
 
 
 def _maximise(f: object, bounds: tuple[float, float]) -> float:
@@ -122,7 +161,7 @@ def _traces(wd: FloatArray, rho: float, year_term: bool) -> FloatArray:
 
 
 def fit_lag(
-    y: FloatArray, x: FloatArray, w: sp.csr_array, eig: ComplexArray, effects: str, sch: Scheme
+    y: FloatArray, x: FloatArray, w: sp.csr_array, ld: LogDet, effects: str, sch: Scheme
 ) -> MLFit:
     """SAR (or SDM, with ``W X`` among the columns of ``x``) by concentrated QML."""
     t, n, k = x.shape
@@ -134,13 +173,13 @@ def fit_lag(
 
     def neg(rho: float) -> float:
         e = e0 - rho * e1
-        return float(sch.n_eff / 2.0 * np.log(e @ e) - _jac(rho, eig, sch))
+        return float(sch.n_eff / 2.0 * np.log(e @ e) - _jac(rho, ld, sch))
 
-    rho = _maximise(neg, rho_bounds(eig))
+    rho = _maximise(neg, ld.bounds())
     beta = coef[:, 0] - rho * coef[:, 1]
     resid = e0 - rho * e1
     sigma2 = float(resid @ resid / sch.n_eff)
-    loglik = -sch.n_eff / 2.0 * (np.log(2 * np.pi * sigma2) + 1.0) + _jac(rho, eig, sch)
+    loglik = -sch.n_eff / 2.0 * (np.log(2 * np.pi * sigma2) + 1.0) + _jac(rho, ld, sch)
     g = _traces(w.toarray(), rho, sch.year_term)
     xb = (xt @ beta).reshape(t, n)
     gxb = (g @ xb.T).T.ravel()
@@ -155,7 +194,7 @@ def fit_lag(
 
 
 def fit_error(
-    y: FloatArray, x: FloatArray, w: sp.csr_array, eig: ComplexArray, effects: str, sch: Scheme
+    y: FloatArray, x: FloatArray, w: sp.csr_array, ld: LogDet, effects: str, sch: Scheme
 ) -> MLFit:
     """SEM (or SDEM, with ``W X`` among the columns of ``x``) by concentrated QML."""
     t, n, k = x.shape
@@ -171,12 +210,12 @@ def fit_error(
 
     def neg(lam: float) -> float:
         e = gls(lam)[1]
-        return float(sch.n_eff / 2.0 * np.log(e @ e) - _jac(lam, eig, sch))
+        return float(sch.n_eff / 2.0 * np.log(e @ e) - _jac(lam, ld, sch))
 
-    lam = _maximise(neg, rho_bounds(eig))
+    lam = _maximise(neg, ld.bounds())
     beta, resid, xs = gls(lam)
     sigma2 = float(resid @ resid / sch.n_eff)
-    loglik = -sch.n_eff / 2.0 * (np.log(2 * np.pi * sigma2) + 1.0) + _jac(lam, eig, sch)
+    loglik = -sch.n_eff / 2.0 * (np.log(2 * np.pi * sigma2) + 1.0) + _jac(lam, ld, sch)
     h = _traces(w.toarray(), lam, sch.year_term)
     info = np.zeros((k + 2, k + 2))
     info[:k, :k] = xs.T @ xs / sigma2

@@ -159,9 +159,11 @@ def fit_spatial_panel(
             f"the regressors {list(names)} are collinear after removing the {pdata.effects} "
             "effects (a regressor constant within county or year, or W*x equal to x)."
         )
-    eig = np.linalg.eigvals(spatial_weights.dense()).astype(np.complex128)
+    need_eig = (lag and int(draws) > 0) or not row_one
+    eig = np.linalg.eigvals(spatial_weights.dense()).astype(np.complex128) if need_eig else None
+    ld = _ml.LogDet(w, eig)
     sch = _ml.scheme(pdata.effects, n, t, correct)
-    fit = (_ml.fit_lag if lag else _ml.fit_error)(pdata.y, x, w, eig, pdata.effects, sch)
+    fit = (_ml.fit_lag if lag else _ml.fit_error)(pdata.y, x, w, ld, pdata.effects, sch)
     spatial_name = "rho" if lag else "lambda"
     all_names = (*names, spatial_name)
     ndraws = 0
@@ -181,7 +183,7 @@ def fit_spatial_panel(
             sym = (fit.vcov + fit.vcov.T) / 2
             chol = np.asarray(np.linalg.cholesky(sym + 1e-14 * np.eye(sym.shape[0])), dtype=float)
             parts = map_chunks(
-                _Simulate(spec, fit.params, chol, _ml.rho_bounds(eig)),
+                _Simulate(spec, fit.params, chol, ld.bounds()),
                 ndraws,
                 seed,
                 executor,
@@ -207,7 +209,7 @@ def fit_spatial_panel(
         "loglik": fit.loglik,
         "aic": aic,
         "n_eff": sch.n_eff,
-        "log_det": "eigenvalues",
+        "log_det": ld.method,
         "effects_draws": ndraws,
         "counties": n,
         "years": t,

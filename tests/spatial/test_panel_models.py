@@ -56,7 +56,7 @@ def test_sar_matches_spreg_panel_fe_lag() -> None:
     # Lee-Yu with county effects: same rho and beta, sigma2 times T/(T-1)
     corr = sar_panel(df, "y ~ x1 + x2 | county", W, bias_correction=True, **QUIET)
     np.testing.assert_allclose(corr.params.to_numpy(), ours.params.to_numpy(), atol=1e-8)
-    assert corr.sigma2 == pytest.approx(ours.sigma2 * 8 / 7, rel=1e-10)
+    assert corr.sigma2 == pytest.approx(ours.sigma2 * 8 / 7, rel=1e-7)
 
 
 def test_sem_matches_spreg_panel_fe_error() -> None:
@@ -145,6 +145,7 @@ def test_bad_input() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::countyeconomy.inference.FewDrawsWarning")
 def test_coverage_of_rho_beta_and_effects_over_seeds() -> None:
     """95% intervals of rho, beta and the SDM effects cover the truth at about the nominal rate."""
     rho, beta, theta = 0.4, np.array([1.0, -0.5]), np.array([0.5, 0.0])
