@@ -11,6 +11,7 @@ from countyeconomy.spatial._by_year import MoranByYearResult, moran_by_year, rin
 from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
 from countyeconomy.spatial._models import SpatialPanelResult
 from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
+from countyeconomy.spatial._more_weights import nested_weights, weights_by_year
 from countyeconomy.spatial._tests import SpatialTestResult, durbin_tests, lr_test
 from countyeconomy.spatial._weights import (
     EARTH_RADIUS_KM,
@@ -41,9 +42,11 @@ __all__ = [
     "lr_test",
     "moran_by_year",
     "morans_i",
+    "nested_weights",
     "ring_exposure",
     "sar_panel",
     "sdem_panel",
     "sdm_panel",
     "sem_panel",
+    "weights_by_year",
 ]

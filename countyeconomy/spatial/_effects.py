@@ -15,7 +15,7 @@ distribution, LeSage and Pace's method; seeded through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ class EffectsSpec:
     eig: Any
     w: Any
     row_sums_one: bool
+    cache: dict[float, tuple[float, float]] = field(default_factory=dict, compare=False)
 
     def scalars(self, rho: float) -> tuple[float, float, float, float]:
         """``tr S^-1 / N``, ``tr S^-1 W / N``, ``1'S^-1 1 / N``, ``1'S^-1 W 1 / N``."""
@@ -50,10 +51,13 @@ class EffectsSpec:
             d = 1.0 - rho * self.eig
             a = float((1.0 / d).real.sum()) / n
             b = float((self.eig / d).real.sum()) / n
-        else:  # no eigenvalues: one dense inverse (used for the delta method only)
+        elif rho in self.cache:
+            a, b = self.cache[rho]
+        else:  # no eigenvalues: one dense inverse per value of rho (the delta method's three)
             s_inv = np.linalg.inv(np.eye(n) - rho * w.toarray())
             a = float(np.trace(s_inv)) / n
             b = float(np.asarray(w.T.multiply(s_inv).sum())) / n
+            self.cache[rho] = (a, b)
         if self.row_sums_one:
             return a, b, 1.0 / (1.0 - rho), 1.0 / (1.0 - rho)
         s = sp.csc_array(sp.eye_array(n) - rho * w)

@@ -153,3 +153,29 @@ def test_weights_from_registry_year() -> None:
         warnings.simplefilter("ignore", UnmatchedCodesWarning)
         w = knn_weights(2016, k=6)
     assert w.n > 2800 and w.params["year"] == 2016
+
+
+def test_nested_weights_by_prefecture_and_province() -> None:
+    from countyeconomy.spatial import nested_weights
+
+    codes = XY["code"].tolist()
+    w = nested_weights(codes)
+    dense = w.dense()
+    i = 0
+    same = [j for j, c in enumerate(codes) if c[:4] == codes[i][:4] and j != i]
+    assert set(np.flatnonzero(dense[i])) == set(same)
+    prov = nested_weights(codes, level="province", row_standardise=False)
+    assert (prov.cardinalities == len(codes) - 1).all()
+    with pytest.raises(CountyEconomyError, match="6-digit"):
+        nested_weights(["12"])
+
+
+@requires_data
+def test_weights_by_year_follow_the_county_list() -> None:
+    from countyeconomy.spatial import weights_by_year
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ws = weights_by_year([2000, 2016], k=4)
+    assert set(ws) == {2000, 2016}
+    assert ws[2000].ids != ws[2016].ids and ws[2016].params["year"] == 2016
