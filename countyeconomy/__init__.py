@@ -3,7 +3,16 @@
 The public API is re-exported here; see the docs site for worked notebooks.
 """
 
-from countyeconomy import datasets, errors, indicators, registry, report, results, robustness
+from countyeconomy import (
+    datasets,
+    errors,
+    indicators,
+    registry,
+    report,
+    results,
+    robustness,
+    spatial,
+)
 from countyeconomy.errors import CountyEconomyError
 from countyeconomy.estimators import (
     att_gt,
@@ -41,6 +50,7 @@ from countyeconomy.robustness import (
     psm_did,
     robustness_battery,
 )
+from countyeconomy.spatial import sar_panel, sdem_panel, sdm_panel, sem_panel
 
 __version__ = "0.1.0"
 
@@ -89,6 +99,11 @@ __all__ = [
     "results",
     "robustness",
     "robustness_battery",
+    "sar_panel",
+    "sdem_panel",
+    "sdm_panel",
+    "sem_panel",
+    "spatial",
     "sun_abraham",
     "table",
     "triple_did",

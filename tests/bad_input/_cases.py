@@ -676,6 +676,77 @@ def reading_cases() -> list[Case]:
     ]
 
 
+def spatial_cases() -> list[Case]:
+    """Spatial weights and models: bad options, unbalanced panels, weights not fitting the data."""
+    from countyeconomy import spatial
+
+    xy = pd.DataFrame(
+        {
+            "code": [str(i) for i in range(12)],
+            "lon": [100.0 + (i % 4) for i in range(12)],
+            "lat": [30.0 + (i // 4) for i in range(12)],
+        }
+    )
+    rng = np.random.default_rng(0)
+    panel = pd.DataFrame(
+        {
+            "county": [str(i) for i in range(12)] * 3,
+            "year": np.repeat([2000, 2001, 2002], 12),
+            "y": rng.standard_normal(36),
+            "x1": rng.standard_normal(36),
+        }
+    )
+    w = spatial.knn_weights(xy, k=3)
+    wo = spatial.knn_weights(xy, k=3, row_standardise=False)
+    err = spatial.SpatialWeightsError
+    return [
+        Case(
+            "knn-k-too-large",
+            lambda df: spatial.knn_weights(xy, k=12),
+            "k=",
+            error=InvalidOptionError,
+        ),
+        Case(
+            "distance-negative-cutoff",
+            lambda df: spatial.distance_weights(xy, cutoff=-5.0),
+            "cutoff",
+            error=InvalidOptionError,
+        ),
+        Case(
+            "morans-i-constant",
+            lambda df: spatial.morans_i(np.ones(12), w, draws=0),
+            "constant",
+            error=err,
+        ),
+        Case(
+            "sar-unbalanced",
+            lambda df: ce.sar_panel(panel.iloc[1:], "y ~ x1 | county", w, draws=0, progress=False),
+            "balanced",
+            error=err,
+        ),
+        Case(
+            "sar-weights-not-in-data",
+            lambda df: ce.sar_panel(
+                panel[panel["county"] != "0"], "y ~ x1 | county", w, draws=0, progress=False
+            ),
+            "not in the data",
+            error=err,
+        ),
+        Case(
+            "sdm-year-effects-unstandardised",
+            lambda df: ce.sdm_panel(panel, "y ~ x1 | county + year", wo, draws=0, progress=False),
+            "row-standardised",
+            error=err,
+        ),
+        Case(
+            "sem-fixed-effect-unknown",
+            lambda df: ce.sem_panel(panel, "y ~ x1 | province", w),
+            "province",
+            error=CountyEconomyError,
+        ),
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
         *reading_cases(),
@@ -689,4 +760,5 @@ def all_cases() -> list[Case]:
         *draws_cases(),
         *option_cases(),
         *indicator_cases(),
+        *spatial_cases(),
     ]

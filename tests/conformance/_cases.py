@@ -106,6 +106,29 @@ def _event_study(df: pd.DataFrame, y: str) -> Any:
     return ce.event_study(staggered(df), y, "g", window=(-3, 3), **KEYS)
 
 
+def _spatial(function: str) -> Fit:
+    """A spatial panel fit on the balanced counties, placed on a grid of pseudo county seats."""
+
+    def fit(df: pd.DataFrame, y: str) -> Any:
+        data = balanced(df)
+        codes = sorted(data["county"].unique())
+        xy = pd.DataFrame(
+            {
+                "code": [str(c) for c in codes],
+                "lon": [100.0 + (i % 8) * 0.5 for i in range(len(codes))],
+                "lat": [30.0 + (i // 8) * 0.5 for i in range(len(codes))],
+            }
+        )
+        w = ce.spatial.knn_weights(xy, k=4)
+        data = data.assign(county=data["county"].astype(str))
+        kw: dict[str, Any] = {"draws": 99, "seed": SEED, "progress": False}
+        if function in ("sem_panel", "sdem_panel"):
+            kw = {}
+        return getattr(ce, function)(data, f"{y} ~ x1 + x2 | county + year", w, **KEYS, **kw)
+
+    return fit
+
+
 def _design(df: pd.DataFrame, y: str) -> Any:
     return ce.Design(
         staggered(df), outcome=y, treatment="d", cohort="g", covariates=("x1",), **KEYS
@@ -171,6 +194,10 @@ CASES: dict[str, Case] = {
                                              progress=False))),
         (None, Case("honest_did", lambda df, y: ce.honest_did(
             _event_study(df, y), mbar=(0.0, 1.0), seed=SEED), kind="post", columns=False)),
+        (None, Case("sar_panel", _spatial("sar_panel"))),
+        (None, Case("sdm_panel", _spatial("sdm_panel"))),
+        (None, Case("sem_panel", _spatial("sem_panel"))),
+        (None, Case("sdem_panel", _spatial("sdem_panel"))),
         (None, Case("robustness_battery", lambda df, y: ce.robustness_battery(
             _design(df, y), checks=["pretrends", "placebo"], draws=99, seed=SEED,
             progress=False), kind="post")),
