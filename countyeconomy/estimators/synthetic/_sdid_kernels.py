@@ -94,23 +94,34 @@ def frank_wolfe(
     a, b = y[:, :k], y[:, k]
     x = np.full(k, 1.0 / k) if init is None else np.array(init, dtype=float)
     eta = n * zeta**2
-    ax = a @ x
+    # everything in Gram form, updated in O(k) per step: gx = G x, q = x'Gx, cx = c'x, xx = x'x
+    gram = a.T @ a
+    c = a.T @ b
+    bb = float(b @ b)
+    gx = gram @ x
+    q, cx, xx = float(x @ gx), float(c @ x), float(x @ x)
     prev = np.inf
     for t in range(max_iter):
-        half_grad = (ax - b) @ a + eta * x
+        half_grad = gx - c + eta * x
         i = int(np.argmin(half_grad))
-        dx = -x.copy()
-        dx[i] += 1.0
-        if np.all(dx == 0.0):
+        xi, gxi = float(x[i]), float(gx[i])
+        if xi == 1.0 and xx == 1.0:  # already the vertex the step points to
             break
-        derr = a[:, i] - ax
-        denom = float(derr @ derr + eta * (dx @ dx))
-        step = -float(half_grad @ dx) / denom if denom > 0 else 0.0
-        step = min(1.0, max(0.0, step))
-        x = x + step * dx
-        ax = ax + step * derr
-        err = ax - b
-        val = zeta**2 * float(x @ x) + float(err @ err) / n
+        hg_dx = float(half_grad[i]) - (q - cx + eta * xx)
+        derr2 = float(gram[i, i]) - 2.0 * gxi + q
+        dx2 = 1.0 - 2.0 * xi + xx
+        denom = derr2 + eta * dx2
+        step = -hg_dx / denom if denom > 0 else 0.0
+        s = min(1.0, max(0.0, step))
+        r = 1.0 - s
+        q = r * r * q + 2.0 * s * r * gxi + s * s * float(gram[i, i])
+        xx = r * r * xx + 2.0 * s * r * xi + s * s
+        cx = r * cx + s * float(c[i])
+        x *= r
+        x[i] += s
+        gx *= r
+        gx += s * gram[i]  # gram is symmetric: a contiguous row
+        val = zeta**2 * xx + (q - 2.0 * cx + bb) / n
         if t >= 1 and prev - val <= min_decrease**2:
             break
         prev = val

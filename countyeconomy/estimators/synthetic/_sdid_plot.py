@@ -43,11 +43,14 @@ def paths_chart(res: SyntheticDIDResult, cohort: int | None) -> Any:
     tw = res.time_weights.loc[res.time_weights["cohort"] == a]
     bars = (
         alt.Chart(tw)
-        .mark_bar()
-        .encode(x=alt.X("year:O"), y=alt.Y("weight:Q", title="time weight"))
-        .properties(height=70)
+        .mark_bar(opacity=0.3, color="#888")
+        .encode(
+            x=alt.X("year:O"),
+            y=alt.Y("weight:Q", title="time weight", scale=alt.Scale(domain=[0, 3])),
+        )
     )
-    return themed(alt.vconcat(lines + rule, bars), width=420, height=240)
+    chart = alt.layer(bars, lines, rule).resolve_scale(y="independent")
+    return themed(chart, width=420, height=260)
 
 
 def weights_chart(res: SyntheticDIDResult, cohort: int | None) -> Any:
