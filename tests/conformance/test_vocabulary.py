@@ -58,6 +58,7 @@ METHOD_OPTIONS: dict[str, set[str]] = {
         "honest_mbar",
         "honest_target",
     },
+    "synthetic_did": {"zeta_omega", "zeta_lambda"},
     "table": {"model_names", "keep", "drop", "rename", "digits", "stars"},
     "twfe": {"drop_singletons"},
     "wild_bootstrap": {"result", "param", "impose_null", "null", "chunk"},

@@ -111,7 +111,14 @@ def test_zero_penalty_uniform_start_equals_twfe_when_weights_are_uniform() -> No
     )
     df["d"] = ((df["g"] > 0) & (df["year"] >= df["g"])).astype(float)
     res = ce.synthetic_did(
-        df, "y", cohort="g", zeta_omega=0.0, zeta_lambda=0.0, vcov="placebo", draws=19, seed=0,
+        df,
+        "y",
+        cohort="g",
+        zeta_omega=0.0,
+        zeta_lambda=0.0,
+        vcov="placebo",
+        draws=19,
+        seed=0,
         **KEYS,
     )
     did = ce.twfe(df, "y ~ d | county + year", vcov="county")
@@ -120,7 +127,9 @@ def test_zero_penalty_uniform_start_equals_twfe_when_weights_are_uniform() -> No
 
 def test_sc_variant_has_no_time_weights_and_equals_diff_diff_sc_weights() -> None:
     df = factor_panel(6)
-    res = ce.synthetic_did(df, "y", cohort="g", method="sc", vcov="placebo", draws=19, seed=0, **KEYS)
+    res = ce.synthetic_did(
+        df, "y", cohort="g", method="sc", vcov="placebo", draws=19, seed=0, **KEYS
+    )
     assert (res.time_weights["weight"] == 0).all()
     w = res.unit_weights["weight"].to_numpy()
     assert abs(w.sum() - 1) < 1e-12 and (w >= 0).all()

@@ -41,7 +41,8 @@ class CohortFits:
 
 def untreated_mask(g: IntArray, years: IntArray) -> np.ndarray:
     """Cells (unit, year) not yet treated: never-treated units and years before the cohort."""
-    return (g[:, None] == 0) | (years[None, :] < g[:, None])
+    out: np.ndarray = (g[:, None] == 0) | (years[None, :] < g[:, None])
+    return out
 
 
 def _twoway_within(z: FloatArray, mask: np.ndarray, tol: float = 1e-12) -> FloatArray:
@@ -60,7 +61,9 @@ def _twoway_within(z: FloatArray, mask: np.ndarray, tol: float = 1e-12) -> Float
     return out
 
 
-def project_covariates(y: FloatArray, x: FloatArray, mask: np.ndarray) -> tuple[FloatArray, FloatArray]:
+def project_covariates(
+    y: FloatArray, x: FloatArray, mask: np.ndarray
+) -> tuple[FloatArray, FloatArray]:
     """Remove ``x @ beta`` from ``y``, with ``beta`` from a two-way fixed-effects regression on
     the not-yet-treated cells (the "projected" covariate adjustment of Kranz 2022 and Stata
     ``sdid``). ``x`` is units x years x covariates. Returns the adjusted outcome and ``beta``."""
@@ -123,4 +126,3 @@ def fit_cohorts(
     w = cohort_weights(g, years, cohorts)
     att = float(np.dot(w, [f.tau for f in fits]))
     return CohortFits(cohorts, tuple(fits), w, att, beta)
-
