@@ -19,7 +19,7 @@ from countyeconomy.estimators.heterogeneity import heterogeneity
 from countyeconomy.estimators.iv import iv
 from countyeconomy.estimators.mechanism import mechanism
 from countyeconomy.estimators.moderation import moderation
-from countyeconomy.estimators.synthetic import synthetic_did
+from countyeconomy.estimators.synthetic import synthetic_control, synthetic_did
 from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
     HC1,
@@ -84,6 +84,7 @@ __all__ = [
     "robustness",
     "robustness_battery",
     "sun_abraham",
+    "synthetic_control",
     "synthetic_did",
     "table",
     "twfe",
