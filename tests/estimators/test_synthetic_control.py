@@ -117,3 +117,18 @@ def test_result_contract_and_charts() -> None:
     res.plot().to_dict()
     res.plot_gap().to_dict()
     res.plot_ratios().to_dict()
+
+
+def test_leave_one_out_and_placebo_in_time() -> None:
+    df = factor_panel(7)
+    res = ce.synthetic_control(
+        df, "y", 0, treat_year=2010, leave_one_out=True, placebo_year=2006, seed=0, **KEYS
+    )
+    dropped = set(res.leave_one_out["dropped"])
+    assert dropped == set(res.weights.loc[res.weights["weight"] > 1e-6, "county"])
+    pit = res.placebo_in_time
+    assert list(pit["year"]) == list(range(2000, 2010))
+    # no effect before 2010: the backdated gap stays small relative to the true effect (3)
+    assert abs(pit.loc[pit["year"] >= 2006, "gap"].mean()) < 1.0
+    with pytest.raises(InvalidOptionError, match="placebo_year"):
+        ce.synthetic_control(df, "y", 0, treat_year=2010, placebo_year=2012, **KEYS)

@@ -60,6 +60,12 @@ class SyntheticControlResult(CoefResult):
         county first); ``year``-wise placebo gaps in ``placebo_gaps`` (county x year).
     p_value
         Firpo-Possebom p-value of the RMSPE ratio.
+    leave_one_out
+        ``dropped, year, synthetic, gap``: the fit without each donor of positive weight in turn
+        (``leave_one_out=True``; empty otherwise).
+    placebo_in_time
+        ``year, treated, synthetic, gap`` of the fit backdated to ``placebo_year`` on the years
+        before ``treat_year`` (empty without ``placebo_year``).
     """
 
     coefs: CoefTable
@@ -70,6 +76,8 @@ class SyntheticControlResult(CoefResult):
     placebos: pd.DataFrame
     placebo_gaps: pd.DataFrame
     p_value: float
+    leave_one_out: pd.DataFrame
+    placebo_in_time: pd.DataFrame
     title: str = "Synthetic control"
 
     @property
@@ -159,6 +167,8 @@ def synthetic_control(
     donors: Sequence[object] | None = None,
     v: str | Sequence[float] = "nested",
     starts: int = 5,
+    leave_one_out: bool = False,
+    placebo_year: int | None = None,
     seed: SeedLike = None,
     executor: Executor | None = None,
     progress: bool = False,
@@ -191,6 +201,11 @@ def synthetic_control(
         outcomes on the predictors), or the V diagonal itself.
     starts, seed
         Starts of the nested search; the random ones are drawn from ``seed``.
+    leave_one_out
+        Refit without each donor of positive weight in turn (robustness of the synthetic path).
+    placebo_year
+        Placebo in time: refit as if treated in ``placebo_year`` (before ``treat_year``), on the
+        years before ``treat_year`` only; a gap there questions the design.
     executor, progress
         Where the placebo fits run and whether to show a progress bar
         (:func:`countyeconomy.inference.map_chunks`).
@@ -295,6 +310,46 @@ def synthetic_control(
     ratio = post_r / np.where(pre_r > 0, pre_r, np.nan)
     p = float(np.mean(ratio >= ratio[0]))
     att = float(gap[~pre].mean())
+    donors_idx = np.arange(1, len(order))
+    loo = []
+    if leave_one_out:
+        for j in np.flatnonzero(fit.w > 1e-6):
+            keep = np.delete(donors_idx, j)
+            g_j = _gap(d, 0, keep, _fit(d, 0, keep, np.random.default_rng(resolve_seed(seed))))
+            loo.append(
+                pd.DataFrame(
+                    {"dropped": pool[j], "year": years, "synthetic": y[0] - g_j, "gap": g_j}
+                )
+            )
+    loo_frame = (
+        pd.concat(loo, ignore_index=True)
+        if loo
+        else pd.DataFrame(columns=["dropped", "year", "synthetic", "gap"])
+    )
+    in_time = pd.DataFrame(columns=["year", "treated", "synthetic", "gap"])
+    if placebo_year is not None:
+        if not (years[0] + 2 <= placebo_year < treat_year):
+            raise InvalidOptionError(
+                f"{caller}: placebo_year={placebo_year!r} must be before treat_year={treat_year} "
+                f"and leave two earlier years (from {int(years[0]) + 2})."
+            )
+        early = years < treat_year
+        v_t: str | FloatArray = vv
+        if lags_only and not (isinstance(vv, str) and vv == "regression"):
+            sd2 = np.var(y[:, years < placebo_year], axis=0, ddof=1)
+            v_t = sd2 / sd2.sum() if sd2.sum() > 0 else np.full(len(sd2), 1.0 / len(sd2))
+        x_t = y[:, years < placebo_year].T if lags_only else x
+        d_t = _Design(y[:, early], x_t, years[early] < placebo_year, v_t, int(starts))
+        fit_t = _fit(d_t, 0, donors_idx, np.random.default_rng(resolve_seed(seed)))
+        g_t = _gap(d_t, 0, donors_idx, fit_t)
+        in_time = pd.DataFrame(
+            {
+                "year": years[early],
+                "treated": y[0, early],
+                "synthetic": y[0, early] - g_t,
+                "gap": g_t,
+            }
+        )
     coefs = CoefTable(("ATT",), np.array([att]), np.array([[np.nan]]), None)
     info = FitInfo(
         method=caller,
@@ -320,4 +375,6 @@ def synthetic_control(
         pd.DataFrame({"county": order, "pre_rmspe": pre_r, "post_rmspe": post_r, "ratio": ratio}),
         pd.DataFrame(gaps, index=pd.Index(order, name="county"), columns=years),
         p,
+        loo_frame,
+        in_time,
     )
