@@ -132,3 +132,53 @@ def test_leave_one_out_and_placebo_in_time() -> None:
     assert abs(pit.loc[pit["year"] >= 2006, "gap"].mean()) < 1.0
     with pytest.raises(InvalidOptionError, match="placebo_year"):
         ce.synthetic_control(df, "y", 0, treat_year=2010, placebo_year=2012, **KEYS)
+
+
+def _pysyncon_mats(df: pd.DataFrame, preds: dict[str, list[int]]):
+    wide = df.pivot(index="c", columns="t", values="y")
+    xw = df.pivot(index="c", columns="t", values="x")
+    pre = [t for t in wide.columns if t < 2010]
+    rows = {"x": xw[pre].mean(axis=1)}
+    for name, ys in preds.items():
+        rows[name] = wide[ys].mean(axis=1)
+    x = pd.DataFrame(rows).T
+    return x.drop(columns=0), x[0], wide.loc[1:, pre].T, wide.loc[0, pre]
+
+
+def test_weights_against_pysyncon() -> None:
+    # peer: pysyncon 1.7.0 (MIT), Synth with the same standardisation of the predictors
+    pysyncon = pytest.importorskip("pysyncon")
+    df = factor_panel(8)
+    special = {"y(2003, 2006, 2009)": [2003, 2006, 2009], "y(2000)": [2000]}
+    kw = dict(
+        treat_year=2010,
+        predictors=["x"],
+        special_predictors=[("y", [2003, 2006, 2009]), ("y", [2000])],
+        seed=0,
+        **KEYS,
+    )
+    x0, x1, z0, z1 = _pysyncon_mats(df, special)
+    # a fixed V over every pre-year outcome (a unique W): the inner problem of both
+    lags = {f"y({t})": [t] for t in range(2000, 2010)}
+    lx0, lx1, _, _ = _pysyncon_mats(df, lags)
+    lx0, lx1 = lx0.drop(index="x"), lx1.drop(index="x")
+    v = np.linspace(1.0, 2.0, 10)
+    peer = pysyncon.Synth()
+    peer.fit(X0=lx0, X1=lx1, Z0=z0, Z1=z1, custom_V=v)
+    ours = ce.synthetic_control(
+        df,
+        "y",
+        0,
+        treat_year=2010,
+        special_predictors=[("y", [t]) for t in range(2000, 2010)],
+        v=list(v),
+        **KEYS,
+    )
+    np.testing.assert_allclose(ours.weights["weight"], peer.W, atol=2e-4)
+    # nested V: our search (several starts) reaches a pre-period loss no worse than pysyncon's
+    peer = pysyncon.Synth()
+    peer.fit(X0=x0, X1=x1, Z0=z0, Z1=z1)
+    nested = ce.synthetic_control(df, "y", 0, v="nested", **kw)
+    y1, y0 = z1.to_numpy(), z0.to_numpy()
+    peer_loss = float(np.mean((y1 - y0 @ np.asarray(peer.W)) ** 2))
+    assert nested.info.loss <= peer_loss * (1 + 1e-3) + 1e-10

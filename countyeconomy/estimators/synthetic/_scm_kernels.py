@@ -35,16 +35,32 @@ def standardise(x1: FloatArray, x0: FloatArray) -> tuple[FloatArray, FloatArray]
     return x1 / sd, x0 / sd[:, None]
 
 
-def simplex_weights(x1: FloatArray, x0: FloatArray, v: FloatArray) -> FloatArray:
+def simplex_weights(
+    x1: FloatArray,
+    x0: FloatArray,
+    v: FloatArray,
+    z1: FloatArray | None = None,
+    z0: FloatArray | None = None,
+) -> FloatArray:
     """``argmin_w (x1 - x0 w)' diag(v) (x1 - x0 w)`` over the simplex.
 
     Solved as a non-negative least-squares problem with the adding-up constraint as a heavily
-    weighted extra row (exact to the solver's precision), then renormalised.
+    weighted extra row, then renormalised. With ``z1``, ``z0`` (pre-period outcomes) the
+    predictor rows are weighted heavily and the outcome rows lightly: when several ``w`` fit the
+    predictors equally well (fewer predictors than donors, a treated unit inside the hull), the
+    one with the smallest pre-period outcome MSPE is taken (a tie-break, negligible otherwise).
     """
     s = np.sqrt(np.maximum(v, 0.0))
     a = x0 * s[:, None]
     b = x1 * s
-    big = 1e4 * max(1.0, float(np.abs(a).max(initial=0.0)))
+    scale = max(1.0, float(np.abs(a).max(initial=0.0)))
+    if z1 is not None and z0 is not None:
+        zs = max(1e-12, float(np.abs(z0).max(initial=0.0)))
+        m = 1e4 * zs / scale
+        a = np.vstack([a * m, z0])
+        b = np.concatenate([b * m, z1])
+        scale = float(np.abs(a).max(initial=0.0))
+    big = 1e4 * scale
     a = np.vstack([a, np.full((1, x0.shape[1]), big)])
     b = np.concatenate([b, [big]])
     w, _ = nnls(a, b, maxiter=50 * x0.shape[1] + 100)
@@ -93,12 +109,12 @@ def nested_v(
     fits = []
     for v0 in starts:
         if k == 1:
-            w = simplex_weights(x1, x0, np.ones(1))
+            w = simplex_weights(x1, x0, np.ones(1), z1, z0)
             fits.append((_loss(w, z1, z0), np.ones(1), w))
             continue
 
         def objective(theta: FloatArray) -> float:
-            return _loss(simplex_weights(x1, x0, _softmax(theta)), z1, z0)
+            return _loss(simplex_weights(x1, x0, _softmax(theta), z1, z0), z1, z0)
 
         theta0 = np.log(np.maximum(v0, 1e-8))
         opt = minimize(
@@ -108,7 +124,7 @@ def nested_v(
             options={"maxiter": 400 * k, "xatol": 1e-6, "fatol": 1e-12},
         )
         v = _softmax(np.asarray(opt.x))
-        w = simplex_weights(x1, x0, v)
+        w = simplex_weights(x1, x0, v, z1, z0)
         fits.append((_loss(w, z1, z0), v, w))
     best = min(fits, key=lambda f: f[0])
     tol = 0.01 * best[0] + 1e-12

@@ -118,12 +118,12 @@ def _fit(d: _Design, unit: int, donors: np.ndarray, rng: np.random.Generator) ->
     z1, z0 = d.y[unit, d.pre], d.y[np.ix_(donors, d.pre)].T
     k = len(x1)
     if isinstance(d.v, np.ndarray):
-        w = simplex_weights(x1, x0, d.v)
+        w = simplex_weights(x1, x0, d.v, z1, z0)
         r = z1 - z0 @ w
         return ScmFit(w, d.v, float(r @ r) / len(r), 0.0)
     v_reg = regression_v(x1, x0, z1, z0)
     if d.v == "regression":
-        w = simplex_weights(x1, x0, v_reg)
+        w = simplex_weights(x1, x0, v_reg, z1, z0)
         r = z1 - z0 @ w
         return ScmFit(w, v_reg, float(r @ r) / len(r), 0.0)
     starts = [np.full(k, 1.0 / k), v_reg]
