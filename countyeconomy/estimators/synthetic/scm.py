@@ -209,6 +209,19 @@ def synthetic_control(
     executor, progress
         Where the placebo fits run and whether to show a progress bar
         (:func:`countyeconomy.inference.map_chunks`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import countyeconomy as ce
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.normal(size=(12, 10)).cumsum(axis=1)
+    >>> y[0, 6:] += 5.0
+    >>> df = pd.DataFrame({"county": np.repeat(np.arange(12), 10),
+    ...                    "year": np.tile(np.arange(2000, 2010), 12), "y": y.ravel()})
+    >>> res = ce.synthetic_control(df, "y", 0, treat_year=2006, county="county", year="year")
+    >>> res.p_value  # the treated county ranks first of 12: the floor 1/(11+1)
+    0.08333333333333333
     """
     caller = "synthetic_control"
     panel = resolve_panel(data, county, year)

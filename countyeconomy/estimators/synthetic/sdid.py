@@ -210,9 +210,12 @@ def synthetic_did(
     Examples
     --------
     >>> import countyeconomy as ce
-    >>> df = ce.datasets.simulate_staggered_panel(seed=1, n_counties=60).panel
-    >>> res = ce.synthetic_did(df, "log_rural_income", cohort="first_treated", draws=19,
-    ...                        seed=1)  # doctest: +SKIP
+    >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=60)
+    >>> res = ce.synthetic_did(
+    ...     sim.panel, "log_rural_income", cohort="first_treated", vcov="jackknife"
+    ... )
+    >>> res.params.index[:2].tolist(), res.info.method
+    (['ATT', 'cohort::2014'], 'synthetic_did')
     """
     caller = "synthetic_did"
     method = check_option("method", method, SdidMethod)  # type: ignore[assignment]
