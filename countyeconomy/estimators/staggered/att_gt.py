@@ -194,8 +194,6 @@ def att_gt(
     progress
         Show a tqdm bar during the bootstrap (``None``: when it is long).
 
-    Notes
-    -----
     Rows with a missing or infinite outcome, covariate or weight are dropped, counted in
     ``info.dropped`` (``"missing: col"``, ``"non-finite: col"``) and announced with a
     :class:`~countyeconomy.errors.RowsDroppedWarning`.

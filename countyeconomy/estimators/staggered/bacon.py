@@ -163,8 +163,6 @@ def bacon_decomposition(
     treatment
         0/1 absorbing treatment column.
 
-    Notes
-    -----
     Counties with a non-finite (``±inf``) outcome are dropped whole (the decomposition needs a
     balanced panel), counted in ``info.dropped`` (``"non-finite: col"`` and the county's other
     rows) and announced with a :class:`~countyeconomy.errors.RowsDroppedWarning`.

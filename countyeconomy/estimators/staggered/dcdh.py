@@ -143,8 +143,6 @@ def did_multiplegt(
         ``Cluster("name")``; clusters must nest counties. (Formerly ``cluster=``, still accepted
         with a ``FutureWarning``.)
 
-    Notes
-    -----
     Terms are ``event_time::{l-1}`` for effect ``l`` and ``event_time::{-l-1}`` for placebo
     ``l`` (formerly ``effect_l`` and ``placebo_l``). ``pretrend`` is the joint test of the
     placebos. Counties with a non-finite (``±inf``) outcome or treatment are dropped whole (the

@@ -206,8 +206,6 @@ def imputation_did(
         other covariances are rejected. (Formerly ``cluster=``, still accepted with a
         ``FutureWarning``.)
 
-    Notes
-    -----
     Rows with a missing or non-finite (``±inf``) outcome or covariate, and treated rows that
     cannot be imputed, are dropped, counted in ``info.dropped`` and announced with a
     :class:`~countyeconomy.errors.RowsDroppedWarning`; so are rows the pre-trend regression

@@ -178,8 +178,6 @@ def sun_abraham(
     covariates, absorb, vcov, ssc
         As in :func:`~countyeconomy.twfe`.
 
-    Notes
-    -----
     Rows with a missing or non-finite (``±inf``) outcome or covariate are dropped, counted in
     ``info.dropped`` (``"missing: col"``, ``"non-finite: col"``) and announced with a
     :class:`~countyeconomy.errors.RowsDroppedWarning`, as are always-treated rows and, with
