@@ -66,6 +66,8 @@ METHOD_OPTIONS: dict[str, set[str]] = {
         "donors",
         "v",
         "starts",
+        "leave_one_out",
+        "placebo_year",
     },
     "synthetic_did": {"zeta_omega", "zeta_lambda"},
     "table": {"model_names", "keep", "drop", "rename", "digits", "stars"},
