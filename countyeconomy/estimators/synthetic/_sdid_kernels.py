@@ -22,6 +22,7 @@ __all__ = [
     "collapse",
     "fit_sdid",
     "frank_wolfe",
+    "gram_form",
     "noise_level",
     "sc_weights",
     "sdid_tau",
@@ -80,24 +81,21 @@ def frank_wolfe(
     init: FloatArray | None,
     min_decrease: float,
     max_iter: int,
+    pre: tuple[FloatArray, FloatArray, float] | None = None,
 ) -> FloatArray:
     """Simplex weights ``x`` minimising ``zeta^2 |x|^2 + |A x - b|^2 / n`` by Frank-Wolfe.
 
     ``y`` is ``n x (k+1)``: ``A`` is its first ``k`` columns and ``b`` its last. With
     ``intercept`` the columns are centred first (an intercept absorbed in the fit). Stops when
-    the objective falls by less than ``min_decrease**2`` or after ``max_iter`` steps.
+    the objective falls by less than ``min_decrease**2`` or after ``max_iter`` steps. ``pre``:
+    the :func:`gram_form` of ``y``, when already computed.
     """
     n, k1 = y.shape
     k = k1 - 1
-    if intercept:
-        y = y - y.mean(axis=0, keepdims=True)
-    a, b = y[:, :k], y[:, k]
     x = np.full(k, 1.0 / k) if init is None else np.array(init, dtype=float)
     eta = n * zeta**2
     # everything in Gram form, updated in O(k) per step: gx = G x, q = x'Gx, cx = c'x, xx = x'x
-    gram = a.T @ a
-    c = a.T @ b
-    bb = float(b @ b)
+    gram, c, bb = gram_form(y, intercept) if pre is None else pre
     gx = gram @ x
     q, cx, xx = float(x @ gx), float(c @ x), float(x @ x)
     prev = np.inf
@@ -128,6 +126,15 @@ def frank_wolfe(
     return x
 
 
+def gram_form(y: FloatArray, intercept: bool) -> tuple[FloatArray, FloatArray, float]:
+    """``(A'A, A'b, b'b)`` of ``y = [A, b]``, columns centred first with ``intercept``."""
+    k = y.shape[1] - 1
+    if intercept:
+        y = y - y.mean(axis=0, keepdims=True)
+    a, b = y[:, :k], y[:, k]
+    return a.T @ a, a.T @ b, float(b @ b)
+
+
 def _sparsify(v: FloatArray) -> FloatArray:
     w = np.where(v <= v.max() / 4.0, 0.0, v)
     return sum_normalize(w)
@@ -143,6 +150,7 @@ def sc_weights(
     max_iter: int = MAX_ITER,
 ) -> FloatArray:
     """Frank-Wolfe in two passes with sparsification in between (the paper's default)."""
+    pre = gram_form(y, intercept)
     first = frank_wolfe(
         y,
         zeta,
@@ -150,6 +158,7 @@ def sc_weights(
         init=init,
         min_decrease=min_decrease,
         max_iter=min(PRE_SPARSIFY_ITER, max_iter),
+        pre=pre,
     )
     return frank_wolfe(
         y,
@@ -158,6 +167,7 @@ def sc_weights(
         init=_sparsify(first),
         min_decrease=min_decrease,
         max_iter=max_iter,
+        pre=pre,
     )
 
 
