@@ -30,6 +30,7 @@ from countyeconomy.estimators.mechanism import mechanism
 from countyeconomy.estimators.moderation import moderation
 from countyeconomy.estimators.staggered.dose import DoseResult, dose_did
 from countyeconomy.estimators.staggered.triple import TripleDiDResult, triple_did
+from countyeconomy.estimators.synthetic import synthetic_control, synthetic_did
 from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
     HC1,
@@ -105,6 +106,8 @@ __all__ = [
     "sem_panel",
     "spatial",
     "sun_abraham",
+    "synthetic_control",
+    "synthetic_did",
     "table",
     "triple_did",
     "twfe",

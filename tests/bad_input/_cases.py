@@ -100,6 +100,9 @@ ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "psm_did": lambda df, y: ce.psm_did(df, y, "d", ["x1"], **KEYS),
     "mechanism": lambda df, y: ce.mechanism(df, "d", "m", y, theory="m carries d", **KEYS),
     "moderation": lambda df, y: ce.moderation(df, "d", "x1", y, **KEYS),
+    "synthetic_did": lambda df, y: ce.synthetic_did(
+        df, y, cohort="g", vcov="bootstrap", draws=19, seed=0, progress=False, **KEYS
+    ),
     "compare_event_studies": lambda df, y: ce.compare_event_studies(
         df, y, "g", estimators=("event_study", "sun_abraham"), window=(-2, 2), **KEYS
     ),

@@ -178,6 +178,12 @@ CASES: dict[str, Case] = {
         (None, Case("mechanism", lambda df, y: ce.mechanism(
             df, "x1", "x2", y, theory="x2 raises y (cited)", draws=49, seed=SEED,
             progress=False, **KEYS))),
+        (None, Case("synthetic_did", lambda df, y: ce.synthetic_did(
+            balanced(staggered(df)), y, cohort="g", vcov="bootstrap", draws=19, seed=SEED,
+            **KEYS))),
+        (None, Case("synthetic_control", lambda df, y: ce.synthetic_control(
+            balanced(df), y, int(balanced(df)["county"].min()), treat_year=2010, seed=SEED,
+            **KEYS))),
         (None, Case("moderation", lambda df, y: ce.moderation(df, "x1", "x2", y, **KEYS))),
         (None, Case("heterogeneity", lambda df, y: ce.heterogeneity(
             (df.assign(half=(df["county"] % 2).map({0: "even", 1: "odd"})),

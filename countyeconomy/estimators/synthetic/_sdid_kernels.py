@@ -1,0 +1,240 @@
+"""Pure kernels of synthetic DID (Arkhangelsky, Athey, Hirshberg, Imbens and Wager 2021).
+
+Everything here works on a balanced outcome matrix ``Y`` (units x periods) whose first ``n0`` rows
+are the controls and whose first ``t0`` columns are the pre-treatment periods. The weight problems
+are solved by the Frank-Wolfe algorithm of the paper's reference implementation: a first pass of at
+most 100 iterations, sparsification (weights at most a quarter of the largest set to zero), then a
+second pass to convergence from the sparsified weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from countyeconomy._typing import FloatArray
+
+__all__ = [
+    "SdidFit",
+    "Variant",
+    "collapse",
+    "fit_sdid",
+    "frank_wolfe",
+    "gram_form",
+    "noise_level",
+    "sc_weights",
+    "sdid_tau",
+    "sum_normalize",
+]
+
+Variant = Literal["sdid", "sc", "did"]
+
+PRE_SPARSIFY_ITER = 100
+MAX_ITER = 10_000
+
+
+@dataclass(frozen=True)
+class SdidFit:
+    """One synthetic-DID fit on one design: the effect, the weights and the penalties used."""
+
+    tau: float
+    omega: FloatArray
+    lam: FloatArray
+    zeta_omega: float
+    zeta_lambda: float
+    noise: float
+
+
+def sum_normalize(x: FloatArray) -> FloatArray:
+    """``x / sum(x)``, or uniform weights when the sum is zero."""
+    s = float(np.sum(x))
+    if s != 0.0:
+        out: FloatArray = x / s
+        return out
+    return np.full(len(x), 1.0 / len(x))
+
+
+def noise_level(y: FloatArray, n0: int, t0: int) -> float:
+    """Standard deviation (``ddof=1``) of the first differences of the controls' pre-period
+    outcomes: the paper's ``sigma``. ``0`` when fewer than two differences exist."""
+    d = np.diff(y[:n0, :t0], axis=1).ravel()
+    return float(np.std(d, ddof=1)) if d.size > 1 else 0.0
+
+
+def collapse(y: FloatArray, n0: int, t0: int) -> FloatArray:
+    """The ``(n0+1) x (t0+1)`` matrix of the paper: controls' pre-period outcomes, their
+    post-period mean (last column) and the treated units' mean (last row)."""
+    rows = [y[:n0], y[n0:].mean(axis=0, keepdims=True)]
+    out = []
+    for r in rows:
+        out.append(np.hstack([r[:, :t0], r[:, t0:].mean(axis=1, keepdims=True)]))
+    return np.vstack(out)
+
+
+def frank_wolfe(
+    y: FloatArray,
+    zeta: float,
+    *,
+    intercept: bool,
+    init: FloatArray | None,
+    min_decrease: float,
+    max_iter: int,
+    pre: tuple[FloatArray, FloatArray, float] | None = None,
+) -> FloatArray:
+    """Simplex weights ``x`` minimising ``zeta^2 |x|^2 + |A x - b|^2 / n`` by Frank-Wolfe.
+
+    ``y`` is ``n x (k+1)``: ``A`` is its first ``k`` columns and ``b`` its last. With
+    ``intercept`` the columns are centred first (an intercept absorbed in the fit). Stops when
+    the objective falls by less than ``min_decrease**2`` or after ``max_iter`` steps. ``pre``:
+    the :func:`gram_form` of ``y``, when already computed.
+    """
+    n, k1 = y.shape
+    k = k1 - 1
+    x = np.full(k, 1.0 / k) if init is None else np.array(init, dtype=float)
+    eta = n * zeta**2
+    # everything in Gram form, updated in O(k) per step: gx = G x, q = x'Gx, cx = c'x, xx = x'x
+    gram, c, bb = gram_form(y, intercept) if pre is None else pre
+    gx = gram @ x
+    q, cx, xx = float(x @ gx), float(c @ x), float(x @ x)
+    prev = np.inf
+    for t in range(max_iter):
+        half_grad = gx - c + eta * x
+        i = int(np.argmin(half_grad))
+        xi, gxi = float(x[i]), float(gx[i])
+        if xi == 1.0 and xx == 1.0:  # already the vertex the step points to
+            break
+        hg_dx = float(half_grad[i]) - (q - cx + eta * xx)
+        derr2 = float(gram[i, i]) - 2.0 * gxi + q
+        dx2 = 1.0 - 2.0 * xi + xx
+        denom = derr2 + eta * dx2
+        step = -hg_dx / denom if denom > 0 else 0.0
+        s = min(1.0, max(0.0, step))
+        r = 1.0 - s
+        q = r * r * q + 2.0 * s * r * gxi + s * s * float(gram[i, i])
+        xx = r * r * xx + 2.0 * s * r * xi + s * s
+        cx = r * cx + s * float(c[i])
+        x *= r
+        x[i] += s
+        gx *= r
+        gx += s * gram[i]  # gram is symmetric: a contiguous row
+        val = zeta**2 * xx + (q - 2.0 * cx + bb) / n
+        if t >= 1 and prev - val <= min_decrease**2:
+            break
+        prev = val
+    return x
+
+
+def gram_form(y: FloatArray, intercept: bool) -> tuple[FloatArray, FloatArray, float]:
+    """``(A'A, A'b, b'b)`` of ``y = [A, b]``, columns centred first with ``intercept``."""
+    k = y.shape[1] - 1
+    if intercept:
+        y = y - y.mean(axis=0, keepdims=True)
+    a, b = y[:, :k], y[:, k]
+    return a.T @ a, a.T @ b, float(b @ b)
+
+
+def _sparsify(v: FloatArray) -> FloatArray:
+    w = np.where(v <= v.max() / 4.0, 0.0, v)
+    return sum_normalize(w)
+
+
+def sc_weights(
+    y: FloatArray,
+    zeta: float,
+    *,
+    intercept: bool,
+    init: FloatArray | None,
+    min_decrease: float,
+    max_iter: int = MAX_ITER,
+) -> FloatArray:
+    """Frank-Wolfe in two passes with sparsification in between (the paper's default)."""
+    pre = gram_form(y, intercept)
+    first = frank_wolfe(
+        y,
+        zeta,
+        intercept=intercept,
+        init=init,
+        min_decrease=min_decrease,
+        max_iter=min(PRE_SPARSIFY_ITER, max_iter),
+        pre=pre,
+    )
+    return frank_wolfe(
+        y,
+        zeta,
+        intercept=intercept,
+        init=_sparsify(first),
+        min_decrease=min_decrease,
+        max_iter=max_iter,
+        pre=pre,
+    )
+
+
+def sdid_tau(y: FloatArray, n0: int, t0: int, omega: FloatArray, lam: FloatArray) -> float:
+    """``(-omega, 1/N1) Y (-lambda, 1/T1)'``: the weighted double difference."""
+    n, t = y.shape
+    u = np.concatenate([-omega, np.full(n - n0, 1.0 / (n - n0))])
+    v = np.concatenate([-lam, np.full(t - t0, 1.0 / (t - t0))])
+    return float(u @ y @ v)
+
+
+def fit_sdid(
+    y: FloatArray,
+    n0: int,
+    t0: int,
+    variant: Variant = "sdid",
+    *,
+    zeta_omega: float | None = None,
+    zeta_lambda: float | None = None,
+    omega: FloatArray | None = None,
+    lam: FloatArray | None = None,
+    max_iter: int = MAX_ITER,
+) -> SdidFit:
+    """Estimate one design (controls first, pre-periods first).
+
+    ``variant``: ``"sdid"`` (unit and time weights, regularised unit weights with intercept),
+    ``"sc"`` (unit weights without intercept and ``zeta = 1e-6 sigma``, no time weights) or
+    ``"did"`` (uniform weights). ``zeta_omega`` / ``zeta_lambda`` default to the paper's
+    ``(N1 T1)^(1/4) sigma`` and ``1e-6 sigma``. ``omega`` / ``lam`` given are used as they are
+    (fixed weights, as in the jackknife); ``None`` estimates them.
+    """
+    n, t = y.shape
+    n1, t1 = n - n0, t - t0
+    sigma = noise_level(y, n0, t0)
+    if zeta_omega is None:
+        zeta_omega = (n1 * t1) ** 0.25 * sigma if variant == "sdid" else 1e-6 * sigma
+    if zeta_lambda is None:
+        zeta_lambda = 1e-6 * sigma
+    min_decrease = 1e-5 * sigma if sigma > 0 else 1e-12
+    yc = collapse(y, n0, t0)
+    if variant == "did":
+        om = np.full(n0, 1.0 / n0) if omega is None else omega
+        lm = np.full(t0, 1.0 / t0) if lam is None else lam
+    else:
+        if lam is not None:
+            lm = lam
+        elif variant == "sc":
+            lm = np.zeros(t0)
+        else:
+            lm = sc_weights(
+                yc[:n0, :],
+                zeta_lambda,
+                intercept=True,
+                init=None,
+                min_decrease=min_decrease,
+                max_iter=max_iter,
+            )
+        if omega is not None:
+            om = omega
+        else:
+            om = sc_weights(
+                yc[:, :t0].T.copy(),
+                zeta_omega,
+                intercept=variant == "sdid",
+                init=None,
+                min_decrease=min_decrease,
+                max_iter=max_iter,
+            )
+    tau = sdid_tau(y, n0, t0, om, lm)
+    return SdidFit(tau, om, lm, float(zeta_omega), float(zeta_lambda), sigma)
