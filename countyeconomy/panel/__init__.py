@@ -7,7 +7,7 @@ Every estimator takes its data through this package: :meth:`Panel.from_frame` ch
 """
 
 from countyeconomy.panel._describe import DESCRIBE_STATS, describe
-from countyeconomy.panel._panel import Panel
+from countyeconomy.panel._panel import Panel, as_panel
 from countyeconomy.panel._read import (
     MISSING_TOKENS,
     NonNumericCellsWarning,
@@ -39,6 +39,7 @@ __all__ = [
     "Panel",
     "SmallCohortWarning",
     "TableRead",
+    "as_panel",
     "check_cohort_treatment",
     "check_columns",
     "check_numeric",

@@ -370,3 +370,42 @@ class Panel:
     def _repr_html_(self) -> str:
         head = self.frame.head(10).to_html()
         return f"<p>{self.__repr__()[1:-1]}</p>{head}"
+
+
+def as_panel(
+    data: Panel | pd.DataFrame | xr.Dataset,
+    county: str | None = None,
+    year: str | None = None,
+    *,
+    who: str = "data",
+) -> Panel:
+    """The one ingestion step every public function uses: a :class:`Panel` from a Panel, a
+    long DataFrame or an xarray Dataset.
+
+    A DataFrame needs its key columns: ``county=`` and ``year=``, or columns literally named
+    ``"county"`` and ``"year"``. The result is validated (duplicate, missing and mixed-type keys
+    raise :class:`~countyeconomy.errors.PanelStructureError`); the caller's object is never
+    modified. ``who`` names the calling function in error messages.
+
+    >>> import pandas as pd
+    >>> p = as_panel(pd.DataFrame({"county": [1, 1], "year": [2010, 2011], "y": [1.0, 2.0]}))
+    >>> (p.county, p.year, len(p.frame))
+    ('county', 'year', 2)
+    """
+    if isinstance(data, Panel):
+        return data
+    if isinstance(data, xr.Dataset):
+        return Panel.from_xarray(data, county=county, year=year)
+    if isinstance(data, pd.DataFrame):
+        c = county if county is not None else ("county" if "county" in data.columns else None)
+        y = year if year is not None else ("year" if "year" in data.columns else None)
+        if c is None or y is None:
+            raise PanelStructureError(
+                f"{who}: a DataFrame needs its key columns: pass county=... and year=... (or a "
+                "countyeconomy.Panel)."
+            )
+        return Panel.from_frame(data, county=c, year=y)
+    raise InputTypeError(
+        f"{who}: data must be a countyeconomy.Panel, a pandas DataFrame or an xarray Dataset, got "
+        f"{type(data).__module__}.{type(data).__qualname__}."
+    )

@@ -276,22 +276,9 @@ def check_cohort_treatment(
 
 
 def _as_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
-    from countyeconomy.panel._panel import Panel
+    from countyeconomy.panel._panel import as_panel  # _panel imports this module
 
-    if isinstance(data, Panel):
-        return data
-    if isinstance(data, pd.DataFrame):
-        if county is None or year is None:
-            raise TreatmentTimingError(
-                "check_cohort_treatment() on a DataFrame needs county= and year= naming its key "
-                "columns."
-            )
-        return Panel.from_frame(data, county=county, year=year)
-    from countyeconomy.errors import InputTypeError
-
-    raise InputTypeError(
-        f"data must be a countyeconomy Panel or a pandas DataFrame, got {type(data).__name__}."
-    )
+    return as_panel(data, county, year, who="check_cohort_treatment()")
 
 
 def _warn_small_cohorts(g: np.ndarray, county: np.ndarray) -> None:

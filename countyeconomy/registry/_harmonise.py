@@ -11,8 +11,8 @@ import pandas as pd
 import xarray as xr
 
 from countyeconomy._deprecate import renamed_kwargs
-from countyeconomy.errors import PanelStructureError, RegistryError
-from countyeconomy.panel import Panel
+from countyeconomy.errors import RegistryError
+from countyeconomy.panel import Panel, as_panel
 from countyeconomy.registry._aggregate import Rule, aggregate_merges, check_rules
 from countyeconomy.registry._checks import check_year
 from countyeconomy.registry._plan import plan
@@ -60,24 +60,6 @@ class HarmonisedPanel:
     log: pd.DataFrame
     unknown: tuple[str, ...]
     to_year: int
-
-
-def _as_panel(
-    data: Panel | pd.DataFrame | xr.Dataset, county: str | None, year: str | None
-) -> Panel:
-    if isinstance(data, Panel):
-        return data
-    if isinstance(data, xr.Dataset):
-        return Panel.from_xarray(data, county=county, year=year)
-    if isinstance(data, pd.DataFrame):
-        if county is None or year is None:
-            raise PanelStructureError(
-                "harmonise() on a DataFrame needs county= and year= naming its key columns."
-            )
-        return Panel.from_frame(data, county=county, year=year)
-    raise PanelStructureError(
-        f"expected a Panel, a DataFrame or an xarray Dataset, got {type(data).__name__}."
-    )
 
 
 def _row_plan(tables: RegistryTables, pairs: pd.DataFrame, to_year: int) -> pd.DataFrame:
@@ -298,7 +280,7 @@ def harmonise(
     >>> res.panel.counties.tolist()  # doctest: +SKIP
     ['330112']
     """
-    p = _as_panel(data, county, year)
+    p = as_panel(data, county, year)
     target = check_year(to_year, name="to_year")
     reg = registry if registry is not None else Registry.load()
     checked = check_rules(rules or {}, p)

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from countyeconomy.errors import PanelStructureError
 from countyeconomy.panel import Panel
+from countyeconomy.panel import as_panel as _as_panel
 
 __all__ = ["as_panel", "describe_values"]
 
@@ -32,9 +32,4 @@ def as_panel(data: Any, county: str | None, year: str | None, *, who: str) -> Pa
                     "for a Panel."
                 )
         return data
-    if isinstance(data, pd.DataFrame):
-        return Panel.from_frame(data, county=county or "county", year=year or "year")
-    raise PanelStructureError(
-        f"{who}: data must be a countyeconomy.Panel or a pandas DataFrame, got "
-        f"{type(data).__name__}."
-    )
+    return _as_panel(data, county, year, who=who)

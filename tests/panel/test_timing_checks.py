@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 import countyeconomy as ce
-from countyeconomy.errors import InputTypeError, TreatmentTimingError, YearGapWarning
+from countyeconomy.errors import (
+    InputTypeError,
+    PanelStructureError,
+    TreatmentTimingError,
+    YearGapWarning,
+)
 from countyeconomy.panel import check_cohort_treatment, cohort_by_row
 
 
@@ -97,9 +102,9 @@ def test_cohort_treatment_disagreement_names_counties_and_values() -> None:
 
 def test_check_cohort_treatment_argument_errors() -> None:
     df = _design()
-    with pytest.raises(TreatmentTimingError, match="needs county= and year="):
+    with pytest.raises(PanelStructureError, match=r"pass county=\.\.\. and year=\.\.\."):
         check_cohort_treatment(df, "g", "d")
-    with pytest.raises(InputTypeError, match="Panel or a pandas DataFrame"):
+    with pytest.raises(InputTypeError, match="Panel, a pandas DataFrame"):
         check_cohort_treatment(df.to_numpy(), "g", "d")  # type: ignore[arg-type]
     bad = df.assign(d=df["d"] * 2)
     with pytest.raises(TreatmentTimingError, match="must be 0/1"):

@@ -19,7 +19,6 @@ from countyeconomy.errors import (
     FormulaError,
     IdentificationError,
     InvalidOptionError,
-    PanelStructureError,
     RowsDroppedWarning,
 )
 from countyeconomy.estimators.staggered._wald import (
@@ -34,6 +33,7 @@ from countyeconomy.panel import (
     NEVER_TREATED,
     Panel,
     SmallCohortWarning,
+    as_panel,
     check_numeric,
     cohort_by_row,
 )
@@ -66,21 +66,6 @@ def describe_values(values: Iterable[object], limit: int = 5) -> str:
     shown = ", ".join(repr(v) for v in items[:limit])
     rest = len(items) - limit
     return shown + (f" and {rest} more" if rest > 0 else "")
-
-
-def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
-    """A :class:`Panel` from a Panel, or from a DataFrame with ``county=`` and ``year=`` keys."""
-    if isinstance(data, Panel):
-        return data
-    if isinstance(data, pd.DataFrame):
-        if county is None or year is None:
-            raise PanelStructureError(
-                "a DataFrame needs its key columns: pass county=... and year=... (or a Panel)."
-            )
-        return Panel.from_frame(data, county=county, year=year)
-    raise PanelStructureError(
-        f"data must be a countyeconomy.Panel or a pandas DataFrame, got {type(data).__name__}."
-    )
 
 
 def cohort_sizes(g: np.ndarray, county: np.ndarray) -> dict[int, int]:
@@ -350,3 +335,8 @@ def fit_info(
         warnings=tuple(warnings),
         extra=extra,
     )
+
+
+def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
+    """:func:`countyeconomy.panel.as_panel` (the one ingestion step)."""
+    return as_panel(data, county, year)

@@ -21,7 +21,7 @@ from countyeconomy.errors import (
     WeightsError,
 )
 from countyeconomy.estimators.staggered._cs_inference import Clustering
-from countyeconomy.panel import Panel, cohort_by_row
+from countyeconomy.panel import Panel, as_panel, cohort_by_row
 
 __all__ = ["Prepared", "prepare"]
 
@@ -60,16 +60,6 @@ def _check_columns(frame: pd.DataFrame, cols: list[str]) -> None:
             f"unknown column {_describe(list(missing))}; the data has columns "
             f"{_describe(list(frame.columns), limit=20)}."
         )
-
-
-def _as_panel(data: pd.DataFrame | Panel, county: str | None, year: str | None) -> Panel:
-    if isinstance(data, Panel):
-        return data
-    if county is None or year is None:
-        raise PanelStructureError(
-            "pass county=... and year=... naming the key columns, or a countyeconomy Panel."
-        )
-    return Panel.from_frame(data, county=county, year=year)
 
 
 def _per_unit(
@@ -149,7 +139,7 @@ def prepare(
 
     ``cluster`` is a column constant within county, or ``None`` to cluster by county.
     """
-    panel = _as_panel(data, county, year)
+    panel = as_panel(data, county, year)
     cname, yname = panel.county, panel.year
     frame = panel.frame
     extra = [c for c in (weights, cluster) if c is not None and c not in (cname, "county")]

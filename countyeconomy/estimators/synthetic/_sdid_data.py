@@ -16,9 +16,15 @@ from countyeconomy.errors import (
     PanelStructureError,
     RowsDroppedWarning,
 )
-from countyeconomy.panel import NEVER_TREATED, Panel, check_numeric, cohort_by_row, describe_values
+from countyeconomy.panel import (
+    NEVER_TREATED,
+    Panel,
+    check_numeric,
+    cohort_by_row,
+    describe_values,
+)
 
-__all__ = ["SdidData", "prepare", "resolve_panel"]
+__all__ = ["SdidData", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -34,21 +40,6 @@ class SdidData:
     nobs_input: int
     dropped: dict[str, int]
     warnings: tuple[str, ...]
-
-
-def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
-    """A Panel from a Panel, or from a DataFrame with ``county=`` and ``year=``."""
-    if isinstance(data, Panel):
-        return data
-    if isinstance(data, pd.DataFrame):
-        if county is None or year is None:
-            raise PanelStructureError(
-                "a DataFrame needs its key columns: pass county=... and year=... (or a Panel)."
-            )
-        return Panel.from_frame(data, county=county, year=year)
-    raise PanelStructureError(
-        f"data must be a countyeconomy.Panel or a pandas DataFrame, got {type(data).__name__}."
-    )
 
 
 def _drop_incomplete(

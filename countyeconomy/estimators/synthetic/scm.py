@@ -27,9 +27,8 @@ from countyeconomy.estimators.synthetic._scm_kernels import (
     simplex_weights,
     standardise,
 )
-from countyeconomy.estimators.synthetic._sdid_data import resolve_panel
 from countyeconomy.inference import ChunkTask, map_chunks
-from countyeconomy.panel import Panel, check_numeric, describe_values
+from countyeconomy.panel import Panel, as_panel, check_numeric, describe_values
 from countyeconomy.results import CoefResult, CoefTable, FitInfo
 
 __all__ = ["NonUniqueWeightsWarning", "SyntheticControlResult", "synthetic_control"]
@@ -224,7 +223,7 @@ def synthetic_control(
     0.08333333333333333
     """
     caller = "synthetic_control"
-    panel = resolve_panel(data, county, year)
+    panel = as_panel(data, county, year)
     cols = [outcome, *predictors, *(c for c, _ in special_predictors)]
     missing = [c for c in cols if c not in panel.frame.columns]
     if missing:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray, SeedLike, check_option
 from countyeconomy.errors import IdentificationError, InvalidOptionError
-from countyeconomy.estimators.synthetic._sdid_data import SdidData, prepare, resolve_panel
+from countyeconomy.estimators.synthetic._sdid_data import SdidData, prepare
 from countyeconomy.estimators.synthetic._sdid_design import CohortFits, fit_cohorts
 from countyeconomy.estimators.synthetic._sdid_inference import (
     BootstrapDraws,
@@ -24,7 +24,7 @@ from countyeconomy.estimators.synthetic._sdid_inference import (
 )
 from countyeconomy.estimators.synthetic._sdid_plot import paths_chart, weights_chart
 from countyeconomy.inference import DEFAULT_CHUNK, check_draws, map_chunks
-from countyeconomy.panel import Panel
+from countyeconomy.panel import Panel, as_panel
 from countyeconomy.results import CoefResult, CoefTable, FitInfo
 
 __all__ = ["SdidMethod", "SdidVcov", "SyntheticDIDResult", "synthetic_did"]
@@ -226,7 +226,7 @@ def synthetic_did(
     for name, z in (("zeta_omega", zeta_omega), ("zeta_lambda", zeta_lambda)):
         if z is not None and (not isinstance(z, int | float) or not z >= 0 or z == np.inf):
             raise InvalidOptionError(f"{caller}: {name} must be a finite number >= 0, got {z!r}.")
-    panel = resolve_panel(data, county, year)
+    panel = as_panel(data, county, year)
     d = prepare(panel, caller, outcome, cohort, covariates)
     zetas = None
     if zeta_omega is not None or zeta_lambda is not None:

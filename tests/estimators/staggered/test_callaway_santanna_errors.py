@@ -121,8 +121,8 @@ def test_bad_weights_and_keys(df: pd.DataFrame) -> None:
     d = df.assign(w=-1.0)
     with pytest.raises(WeightsError):
         fit(d, weights="w")
-    with pytest.raises(PanelStructureError):
-        att_gt(df, "log_rural_income", "first_treated")
+    with pytest.raises(PanelStructureError, match=r"county=\.\.\."):  # keys not named county/year
+        att_gt(df.rename(columns={"county": "code"}), "log_rural_income", "first_treated")
     with pytest.raises(TreatmentTimingError, match="missing"):
         fit(df.assign(first_treated=np.where(df.index == 0, np.nan, df["first_treated"])))
     with pytest.raises(PanelStructureError, match="constant within county"):

@@ -155,7 +155,7 @@ def test_errors() -> None:
         PanelStructureError,
         match=r"county=\.\.\.",
     ):
-        event_study(df, Y, G)
+        event_study(df.rename(columns={"county": "code", "year": "yr"}), Y, G)
 
 
 def test_single_unit_cohort_warns_with_count() -> None:
