@@ -340,3 +340,24 @@ def fit_info(
 def resolve_panel(data: Panel | pd.DataFrame, county: str | None, year: str | None) -> Panel:
     """:func:`countyeconomy.panel.as_panel` (the one ingestion step)."""
     return as_panel(data, county, year)
+
+
+def drop_counties_with_unusable_rows(
+    panel: Panel, columns: Sequence[str]
+) -> tuple[Panel, dict[str, int]]:
+    """For estimators that need a balanced panel: drop every county with a missing or
+    non-finite value in ``columns`` whole, counting the offending rows by reason and the
+    county's other rows separately."""
+    _, keep, dropped = drop_unusable_rows(panel, list(columns))
+    if keep.all():
+        return panel, dropped
+    bad = set(panel.frame.loc[~keep, panel.county])
+    whole = panel.frame[panel.county].isin(bad).to_numpy()
+    rest = int(whole.sum()) - int((~keep).sum())
+    if rest:
+        dropped["other rows of those counties (balanced panel)"] = rest
+    frame = panel.frame.loc[~whole].reset_index(drop=True)
+    if frame.empty:
+        names = " and ".join(repr(c) for c in columns)
+        raise IdentificationError(f"no county has finite {names} in every year.")
+    return Panel.from_frame(frame, county=panel.county, year=panel.year), dropped

@@ -14,7 +14,7 @@ from countyeconomy.estimators.staggered._common import (
     StructuralEq,
     announce_dropped,
     check_outcome,
-    drop_unusable_rows,
+    drop_counties_with_unusable_rows,
     fit_info,
     resolve_panel,
 )
@@ -125,18 +125,7 @@ def _balanced_rows(panel: Panel, outcome: str) -> tuple[Panel, dict[str, int]]:
             f"column {outcome!r} has {n} missing value(s); the Bacon decomposition needs a "
             "balanced panel without missing values."
         )
-    _, keep, dropped = drop_unusable_rows(panel, [outcome])
-    if keep.all():
-        return panel, dropped
-    bad = set(panel.frame.loc[~keep, panel.county])
-    whole = panel.frame[panel.county].isin(bad).to_numpy()
-    rest = int(whole.sum()) - int((~keep).sum())
-    if rest:
-        dropped["other rows of those counties (balanced panel)"] = rest
-    frame = panel.frame.loc[~whole].reset_index(drop=True)
-    if frame.empty:
-        raise IdentificationError(f"no county has a finite {outcome!r} in every year.")
-    return Panel.from_frame(frame, county=panel.county, year=panel.year), dropped
+    return drop_counties_with_unusable_rows(panel, [outcome])
 
 
 def bacon_decomposition(

@@ -17,7 +17,7 @@ from countyeconomy.estimators.staggered._common import (
     check_outcome,
     cluster_vcov,
     declined,
-    drop_unusable_rows,
+    drop_counties_with_unusable_rows,
     fit_info,
     key_column,
     resolve_panel,
@@ -81,18 +81,7 @@ def _balanced_rows(panel: Panel, outcome: str, treatment: str) -> tuple[Panel, d
             raise PanelStructureError(
                 f"column {col!r} has {int(panel.frame[col].isna().sum())} missing value(s)."
             )
-    _, keep, dropped = drop_unusable_rows(panel, [outcome, treatment])
-    if keep.all():
-        return panel, dropped
-    bad = set(panel.frame.loc[~keep, panel.county])
-    whole = panel.frame[panel.county].isin(bad).to_numpy()
-    rest = int(whole.sum()) - int((~keep).sum())
-    if rest:
-        dropped["other rows of those counties (balanced panel)"] = rest
-    frame = panel.frame.loc[~whole].reset_index(drop=True)
-    if frame.empty:
-        raise IdentificationError(f"no county has finite {outcome!r} and {treatment!r} throughout.")
-    return Panel.from_frame(frame, county=panel.county, year=panel.year), dropped
+    return drop_counties_with_unusable_rows(panel, [outcome, treatment])
 
 
 def _wide(panel: Panel, outcome: str, treatment: str) -> tuple[pd.DataFrame, pd.DataFrame]:
