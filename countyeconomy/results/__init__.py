@@ -28,17 +28,14 @@ copy-on-write copies, so changing what a result returns never changes the result
 from __future__ import annotations
 
 import dataclasses
-import html
-import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from countyeconomy._typing import FloatArray
+from countyeconomy.results._freeze import FrozenDict, freeze, lock, same
+from countyeconomy.results._table import COLUMNS, CoefTable, Summary, format_p_value
 
 __all__ = [
     "COLUMNS",
@@ -54,137 +51,6 @@ __all__ = [
     "freeze",
     "same",
 ]
-
-COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high")
-"""Columns of every result's ``to_frame()``, in this order."""
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class FrozenDict(Mapping[_K, _V]):
-    """A read-only mapping that pickles (unlike :class:`types.MappingProxyType`).
-
-    >>> d = FrozenDict({"county": 80})
-    >>> d["county"]
-    80
-    >>> d["year"] = 8
-    Traceback (most recent call last):
-    ...
-    TypeError: 'FrozenDict' object does not support item assignment
-    """
-
-    __slots__ = ("_data",)
-    _data: dict[_K, _V]
-
-    def __init__(self, data: Mapping[_K, _V] | None = None) -> None:
-        object.__setattr__(self, "_data", dict(data or {}))
-
-    def __getitem__(self, key: _K) -> _V:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[_K]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"FrozenDict({self._data!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return dict(self.items()) == dict(other.items())
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self._data.items(), key=repr)))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise TypeError("'FrozenDict' object is read-only")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenDict, (self._data,))
-
-
-def freeze(value: Any) -> Any:
-    """A deeply read-only version of ``value``.
-
-    numpy arrays become read-only copies, dicts become :class:`FrozenDict` (values frozen too),
-    lists and tuples become tuples of frozen items, and pandas objects become copy-on-write
-    copies (so the caller's object and the result never share mutable state). Other values are
-    returned as they are.
-    """
-    if isinstance(value, np.ndarray):
-        if not value.flags.writeable and value.base is None:
-            return value
-        out = np.array(value, copy=True)
-        out.flags.writeable = False
-        return out
-    if isinstance(value, FrozenDict):
-        return value
-    if isinstance(value, dict):
-        return FrozenDict({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, pd.DataFrame | pd.Series | pd.Index):
-        return value.copy(deep=False)
-    return value
-
-
-def _lock(value: Any) -> Any:
-    """Make an unpickled value read-only again (arrays lose their write lock in a pickle)."""
-    if isinstance(value, np.ndarray):
-        if value.flags.writeable:
-            if value.base is None:
-                value.flags.writeable = False
-                return value
-            return freeze(value)
-        return value
-    if isinstance(value, dict) and not isinstance(value, FrozenDict):
-        return freeze(value)
-    if isinstance(value, list):
-        return freeze(value)
-    return value
-
-
-def same(a: Any, b: Any) -> bool:
-    """Structural equality: arrays and frames by value (NaN equal to NaN), mappings, sequences
-    and dataclasses field by field. ``==`` on every result uses it, so a pickled and restored
-    result equals the original.
-
-    >>> same(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
-    True
-    """
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        if a.dtype.kind in "fc":
-            return bool(np.array_equal(a, b, equal_nan=True))
-        return bool(np.array_equal(a, b))
-    if isinstance(a, pd.DataFrame | pd.Series | pd.Index):
-        return bool(a.equals(b))
-    if isinstance(a, np.random.SeedSequence):
-        return bool(
-            a.entropy == b.entropy
-            and a.spawn_key == b.spawn_key
-            and a.pool_size == b.pool_size
-            and a.n_children_spawned == b.n_children_spawned
-        )
-    if isinstance(a, Mapping):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if dataclasses.is_dataclass(a) and not isinstance(a, type):
-        return all(
-            same(object.__getattribute__(a, f.name), object.__getattribute__(b, f.name))
-            for f in dataclasses.fields(a)
-        )
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
 
 
 class FrozenResult:
@@ -213,7 +79,7 @@ class FrozenResult:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
-            object.__setattr__(self, k, _lock(v))
+            object.__setattr__(self, k, lock(v))
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
@@ -295,7 +161,7 @@ class FitInfo(FrozenResult):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
-            object.__setattr__(self, k, _lock(v))
+            object.__setattr__(self, k, lock(v))
 
     @property
     def formula(self) -> str:
@@ -316,147 +182,6 @@ class FitInfo(FrozenResult):
             f"{f.name}={object.__getattribute__(self, f.name)!r}" for f in dataclasses.fields(self)
         ]
         return f"FitInfo({', '.join(parts)})"
-
-
-@dataclass(frozen=True, eq=False)
-class CoefTable:
-    """Estimates, covariance and the reference distribution for tests.
-
-    ``df_t`` is the t distribution's degrees of freedom; ``None`` means the normal distribution.
-    Arrays are stored as read-only copies.
-    """
-
-    names: tuple[str, ...]
-    estimates: FloatArray
-    vcov: FloatArray
-    df_t: int | None
-
-    def __eq__(self, other: object) -> bool:
-        return same(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for k, v in state.items():
-            object.__setattr__(self, k, _lock(v))
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "names", tuple(self.names))
-        object.__setattr__(self, "estimates", freeze(np.asarray(self.estimates, dtype=float)))
-        object.__setattr__(self, "vcov", freeze(np.asarray(self.vcov, dtype=float)))
-
-    @property
-    def params(self) -> pd.Series:
-        return pd.Series(self.estimates.copy(), index=list(self.names), name="estimate")
-
-    @property
-    def std_errors(self) -> pd.Series:
-        se = np.sqrt(np.clip(np.diag(self.vcov), 0, None))
-        return pd.Series(se, index=list(self.names), name="std_error")
-
-    @property
-    def tstats(self) -> pd.Series:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            se = self.std_errors.to_numpy()
-            t = np.where(se > 0, self.estimates / np.where(se > 0, se, 1.0), np.nan)
-        return pd.Series(t, index=list(self.names), name="statistic")
-
-    def _dist(self) -> Any:
-        return stats.norm() if self.df_t is None else stats.t(self.df_t)
-
-    @property
-    def pvalues(self) -> pd.Series:
-        p = 2 * self._dist().sf(np.abs(self.tstats.to_numpy()))
-        return pd.Series(p, index=list(self.names), name="p_value")
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        q = float(self._dist().ppf(0.5 + level / 2))
-        se = self.std_errors
-        return pd.DataFrame({"ci_low": self.params - q * se, "ci_high": self.params + q * se})
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        ci = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "term": list(self.names),
-                "estimate": self.estimates.copy(),
-                "std_error": self.std_errors.to_numpy(),
-                "statistic": self.tstats.to_numpy(),
-                "p_value": self.pvalues.to_numpy(),
-                "ci_low": ci["ci_low"].to_numpy(),
-                "ci_high": ci["ci_high"].to_numpy(),
-            }
-        )
-
-    def vcov_frame(self) -> pd.DataFrame:
-        names = list(self.names)
-        return pd.DataFrame(self.vcov.copy(), index=names, columns=names)
-
-
-def format_p_value(p: float, draws: int | None = None) -> str:
-    """A p-value printed at its resolution.
-
-    With ``draws`` (a resampling p-value from ``B`` draws) the smallest attainable value is
-    ``1/(B+1)``; smaller values print as ``"p ≤ 1/(B+1)"``, never as ``"< 0.001"``.
-
-    >>> format_p_value(0.0, draws=19)
-    'p ≤ 0.05 (=1/(19+1))'
-    >>> format_p_value(0.0312)
-    'p = 0.0312'
-    >>> format_p_value(float("nan"))
-    'p = n/a'
-    """
-    if p is None or not math.isfinite(p):
-        return "p = n/a"
-    if draws is not None:
-        floor = 1.0 / (draws + 1)
-        if p <= floor * (1 + 1e-12):
-            return f"p ≤ {floor:.3g} (=1/({draws}+1))"
-        return f"p = {p:.{max(2, math.ceil(math.log10(draws + 1)))}f}"
-    if p < 0.0001:
-        return "p < 0.0001"
-    return f"p = {p:.4f}"
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A printable summary: a title, a table and footer lines.
-
-    ``as_text()``, ``as_html()`` and ``as_latex()`` render it; Jupyter shows the HTML.
-    """
-
-    title: str
-    table: pd.DataFrame
-    footer: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-
-    def _formatted(self) -> pd.DataFrame:
-        t = self.table.set_index(self.table.columns[0]) if len(self.table.columns) else self.table
-        return t.map(lambda v: f"{v:.4g}" if isinstance(v, float) else str(v))
-
-    def as_text(self) -> str:
-        body = self._formatted().to_string()
-        width = max((len(line) for line in body.splitlines()), default=20)
-        foot = "\n".join(f"{k}: {v}" for k, v in self.footer)
-        rule = "=" * width
-        return f"{self.title}\n{rule}\n{body}\n{rule}\n{foot}"
-
-    def as_html(self) -> str:
-        body = self._formatted().to_html(classes="ce-summary", border=0)
-        foot = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in self.footer
-        )
-        return f"<h4>{html.escape(self.title)}</h4>{body}<table class='ce-footer'>{foot}</table>"
-
-    def as_latex(self) -> str:
-        body = self._formatted().to_latex(escape=True)
-        foot = " \\\\\n".join(f"{k}: {v}" for k, v in self.footer)
-        return f"% {self.title}\n{body}\n{foot}"
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
 
 
 class CoefResult(FrozenResult):
