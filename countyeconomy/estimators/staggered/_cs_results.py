@@ -145,6 +145,36 @@ def inference(
     return out, boot, analytic
 
 
+def cell_inference(
+    cells_att: FloatArray,
+    cells_inf: FloatArray,
+    post: np.ndarray,
+    names: tuple[str, ...],
+    model: ATTgtModel,
+    notes: list[str],
+    *,
+    executor: Executor | None,
+    progress: bool,
+    stacklevel: int,
+) -> tuple[FloatArray, BootstrapResult | None, PreTrend, str]:
+    """The shared last step of the ATT(g,t)-cell estimators (att_gt, triple_did): covariance
+    and bootstrap (:func:`inference`), the rank-checked pre-trend test on the cells before
+    treatment (a declined test is announced and appended to ``notes``), and the covariance label."""
+    cov, boot, analytic = inference(
+        cells_att, cells_inf, model, executor=executor, progress=progress
+    )
+    test = wald_pretrend(cells_att, analytic, ~post, names)
+    message = announce_pretrend(test, stacklevel=stacklevel + 1)
+    if message is not None:
+        notes.append(message)
+    how = (
+        f"multiplier bootstrap ({model.draws} draws, {model.distribution} weights)"
+        if model.draws
+        else "influence function"
+    )
+    return cov, boot, test, f"{how}; clustered by {model.clustering.name}"
+
+
 def announce_pretrend(test: PreTrend, stacklevel: int = 3) -> str | None:
     """Warn when pre-treatment estimates exist but the test had to be declined; the message."""
     if test.computed or test.df == 0:

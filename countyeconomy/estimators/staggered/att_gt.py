@@ -17,14 +17,13 @@ from countyeconomy.estimators.staggered._cs_cells import (
     compute_cells,
     plan_cells,
 )
-from countyeconomy.estimators.staggered._cs_inference import PreTrend, wald_pretrend
+from countyeconomy.estimators.staggered._cs_inference import PreTrend
 from countyeconomy.estimators.staggered._cs_prepare import prepare
 from countyeconomy.estimators.staggered._cs_results import (
     AggregateResult,
     ATTgtModel,
     ATTgtResult,
-    announce_pretrend,
-    inference,
+    cell_inference,
 )
 from countyeconomy.inference import HC1, IID, Cluster, DriscollKraay, VcovSpec, check_draws
 from countyeconomy.panel import Panel
@@ -295,19 +294,18 @@ def att_gt(
         seed=root,
     )
     show = progress if progress is not None else (draws or 0) * n > 50_000_000
-    cov, boot, analytic = inference(
-        cells.att, cells.inf, model, executor=executor, progress=bool(show)
-    )
     post = cells.group <= cells.year
     names = _names(cells)
-    test = wald_pretrend(cells.att, analytic, ~post, names)
-    message = announce_pretrend(test, stacklevel=5)
-    if message is not None:
-        notes.append(message)
-    how = (
-        f"multiplier bootstrap ({draws} draws, {distribution} weights)"
-        if draws
-        else "influence function"
+    cov, boot, test, vcov_label = cell_inference(
+        cells.att,
+        cells.inf,
+        post,
+        names,
+        model,
+        notes,
+        executor=executor,
+        progress=bool(show),
+        stacklevel=5,
     )
     info = FitInfo(
         method="att_gt",
@@ -316,7 +314,7 @@ def att_gt(
         dropped=prep.dropped,
         clusters={prep.clustering.name: prep.clustering.n_clusters},
         specification=f"{outcome} ~ {cohort}" + "".join(f" + {c}" for c in covariates),
-        vcov=f"{how}; clustered by {prep.clustering.name}",
+        vcov=vcov_label,
         df_t=None,
         warnings=tuple(notes),
         extra={

@@ -21,14 +21,12 @@ from countyeconomy.errors import (
     PanelStructureError,
 )
 from countyeconomy.estimators.staggered._cs_cells import WideData, plan_cells
-from countyeconomy.estimators.staggered._cs_inference import wald_pretrend
 from countyeconomy.estimators.staggered._cs_prepare import prepare
 from countyeconomy.estimators.staggered._cs_results import (
     AggregateResult,
     ATTgtModel,
     ATTgtResult,
-    announce_pretrend,
-    inference,
+    cell_inference,
 )
 from countyeconomy.estimators.staggered._ddd_cells import compute_ddd_cells
 from countyeconomy.estimators.staggered.att_gt import (
@@ -265,19 +263,18 @@ def triple_did(
         seed=root,
     )
     show = progress if progress is not None else (draws or 0) * n > 50_000_000
-    cov, boot, analytic = inference(
-        cells.att, cells.inf, model, executor=executor, progress=bool(show)
-    )
     post = cells.group <= cells.year
     names = tuple(f"ATT({g},{t})" for g, t in zip(cells.group, cells.year, strict=True))
-    test = wald_pretrend(cells.att, analytic, ~post, names)
-    declined = announce_pretrend(test, stacklevel=3)
-    if declined is not None:
-        notes.append(declined)
-    how = (
-        f"multiplier bootstrap ({draws} draws, {distribution} weights)"
-        if draws
-        else "influence function"
+    cov, boot, test, vcov_label = cell_inference(
+        cells.att,
+        cells.inf,
+        post,
+        names,
+        model,
+        notes,
+        executor=executor,
+        progress=bool(show),
+        stacklevel=3,
     )
     info = FitInfo(
         method="triple_did",
@@ -286,7 +283,7 @@ def triple_did(
         dropped=prep.dropped,
         clusters={prep.clustering.name: prep.clustering.n_clusters},
         specification=f"{outcome} ~ {cohort} x {eligible}" + "".join(f" + {c}" for c in covs),
-        vcov=f"{how}; clustered by {prep.clustering.name}",
+        vcov=vcov_label,
         df_t=None,
         warnings=tuple(notes),
         extra={
