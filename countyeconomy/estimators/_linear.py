@@ -26,7 +26,7 @@ from countyeconomy.inference import (
     resolve_vcov,
 )
 from countyeconomy.linalg import Factor, scores
-from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary, freeze
+from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary, lock
 
 __all__ = [
     "FewClustersWarning",
@@ -87,9 +87,10 @@ class LinearModel:
     fixed_effects: tuple[Factor, ...]
 
     def __post_init__(self) -> None:
+        # the fit owns these arrays: lock them in place (a copy only for views), no extra memory
         for name in ("rows", "xd", "resid", "weights", "bread"):
-            object.__setattr__(self, name, freeze(getattr(self, name)))
-        fes = tuple(Factor(freeze(f.codes), f.n_levels, f.name) for f in self.fixed_effects)
+            object.__setattr__(self, name, lock(getattr(self, name)))
+        fes = tuple(Factor(lock(f.codes), f.n_levels, f.name) for f in self.fixed_effects)
         object.__setattr__(self, "fixed_effects", fes)
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "Summary",
     "format_p_value",
     "freeze",
+    "lock",
     "same",
 ]
 

@@ -87,7 +87,9 @@ def freeze(value: Any) -> Any:
 
 
 def lock(value: Any) -> Any:
-    """Make an unpickled value read-only again (arrays lose their write lock in a pickle)."""
+    """Make a value the caller owns read-only without copying it: an array that owns its data is
+    locked in place (a view is copied, as by :func:`freeze`). Used for arrays a fit computed
+    itself and for values restored from a pickle (arrays lose their write lock in a pickle)."""
     if isinstance(value, np.ndarray):
         if value.flags.writeable:
             if value.base is None:
