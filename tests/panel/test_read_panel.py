@@ -34,7 +34,7 @@ def _wide(truth: pd.DataFrame, prefix: str = "C") -> pd.DataFrame:
     return wide.reset_index()
 
 
-def _same(panel: ce.Panel, truth: pd.DataFrame, value: str = "gdp") -> None:
+def assert_same_panel(panel: ce.Panel, truth: pd.DataFrame, value: str = "gdp") -> None:
     got = panel.frame[["code", "year", value]].rename(columns={value: "gdp"})
     want = truth.sort_values(["code", "year"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
@@ -51,7 +51,7 @@ def test_long_csv_round_trip_with_thousands_and_tokens(tmp_path: Path) -> None:
         panel = ce.read_panel(path, county="code", year="year")
     want = truth.copy()
     want.loc[[1, 2], "gdp"] = np.nan
-    _same(panel, want)
+    assert_same_panel(panel, want)
 
 
 def test_wide_excel_with_header_block_footnotes_and_suffix(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_wide_excel_with_header_block_footnotes_and_suffix(tmp_path: Path) -> No
         panel = ce.read_panel(
             path, county="code", layout="wide", header_rows=["label", "unit"], value="gdp"
         )
-    _same(panel, truth)
+    assert_same_panel(panel, truth)
     assert panel.frame.attrs["units"]["gdp"] == "万元"
 
 
@@ -84,7 +84,7 @@ def test_one_sheet_per_year(tmp_path: Path) -> None:
             part = truth[truth["year"] == y].drop(columns="year")
             part.to_excel(xl, sheet_name=f"{y}年", index=False)
     panel = ce.read_panel(path, county="code", layout="sheets")
-    _same(panel, truth)
+    assert_same_panel(panel, truth)
 
 
 def test_names_to_codes_year_aware_and_province_scoped(tmp_path: Path, data_dir: Path) -> None:
