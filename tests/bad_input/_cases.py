@@ -103,6 +103,9 @@ ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "synthetic_did": lambda df, y: ce.synthetic_did(
         df, y, cohort="g", vcov="bootstrap", draws=19, seed=0, progress=False, **KEYS
     ),
+    "synthetic_control": lambda df, y: ce.synthetic_control(
+        df, y, 1, treat_year=2013, seed=0, progress=False, **KEYS
+    ),
     "compare_event_studies": lambda df, y: ce.compare_event_studies(
         df, y, "g", estimators=("event_study", "sun_abraham"), window=(-2, 2), **KEYS
     ),
@@ -745,6 +748,12 @@ def spatial_cases() -> list[Case]:
             "sem-fixed-effect-unknown",
             lambda df: ce.sem_panel(panel, "y ~ x1 | province", w),
             "province",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "sdem-regressor-unknown",
+            lambda df: ce.sdem_panel(panel, "y ~ x9 | county", w),
+            "x9",
             error=CountyEconomyError,
         ),
     ]
