@@ -18,26 +18,20 @@ import pandas as pd
 
 from countyeconomy.errors import CountyEconomyError, CountyEconomyWarning
 from countyeconomy.estimators import compare_event_studies
+from countyeconomy.estimators.registry import ESTIMATORS
 from countyeconomy.results import FrozenResult, Summary
 from countyeconomy.robustness._battery_design import Design
 
 __all__ = [
     "COMPARISON_KEYS",
-    "SUPPORTED_CONTROLS",
     "EstimatorComparison",
     "compare_estimators",
     "event_rows",
     "spread_table",
 ]
 
-COMPARISON_KEYS = ("event_study", "att_gt", "sun_abraham", "imputation_did", "did_multiplegt")
+COMPARISON_KEYS = tuple(ESTIMATORS)
 """The estimators the battery lines up, by public function name."""
-
-SUPPORTED_CONTROLS: dict[str, tuple[str, ...]] = {
-    "att_gt": ("never_treated", "not_yet_treated"),
-    "sun_abraham": ("never_treated", "last_treated"),
-}
-"""Comparison groups of the estimators that take ``control=``; the others have a fixed one."""
 
 _FIXED_CONTROL = {
     "event_study": "untreated and not-yet-treated (TWFE)",
@@ -101,8 +95,9 @@ def compare_estimators(
 
 def control_of(key: str, control: str | None) -> str:
     """The comparison group an estimator used."""
-    if key in SUPPORTED_CONTROLS:
-        return control or "never_treated"
+    supported = ESTIMATORS[key].controls  # the registry says which groups an estimator takes
+    if supported:
+        return control or supported[0]
     return _FIXED_CONTROL[key]
 
 
