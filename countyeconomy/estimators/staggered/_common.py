@@ -22,7 +22,6 @@ from countyeconomy.errors import (
     RowsDroppedWarning,
 )
 from countyeconomy.estimators.staggered._wald import (
-    StructuralEq,
     WaldTest,
     WaldTestWarning,
     declined,
@@ -43,7 +42,6 @@ __all__ = [
     "EventResultBase",
     "FitInfo",
     "SmallCohortWarning",
-    "StructuralEq",
     "WaldTest",
     "WaldTestWarning",
     "announce_dropped",
@@ -76,7 +74,7 @@ def cohort_sizes(g: np.ndarray, county: np.ndarray) -> dict[int, int]:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class EventResultBase(StructuralEq, CoefResult):
+class EventResultBase(CoefResult):
     """Event-time estimates with the result protocol.
 
     ``event_times[j]`` is the relative period of coefficient ``j`` (``None`` for covariates and

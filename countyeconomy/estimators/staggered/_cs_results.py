@@ -193,11 +193,6 @@ class _CSResultBase(CoefResult):
     boot: BootstrapResult | None
     pretrend: PreTrend
 
-    def __eq__(self, other: object) -> bool:
-        return same(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
     @property
     def pretest(self) -> PreTrend:
         """Retired name of :attr:`pretrend`."""

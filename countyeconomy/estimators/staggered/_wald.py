@@ -23,7 +23,7 @@ from countyeconomy._typing import FloatArray
 from countyeconomy.errors import CountyEconomyWarning
 from countyeconomy.results import FrozenResult, Summary, format_p_value, same
 
-__all__ = ["RANK_RTOL", "StructuralEq", "WaldTest", "WaldTestWarning", "same", "wald_test"]
+__all__ = ["RANK_RTOL", "WaldTest", "WaldTestWarning", "same", "wald_test"]
 
 RANK_RTOL = 1e-8
 """Relative tolerance of the rank check: eigenvalues of the tested coefficients' correlation
@@ -34,18 +34,8 @@ class WaldTestWarning(CountyEconomyWarning):
     """A Wald test was computed on fewer degrees of freedom than coefficients, or declined."""
 
 
-class StructuralEq:
-    """``==`` by :func:`same` (a pickled and restored result equals the original). Dataclasses
-    that inherit it are declared with ``eq=False`` so that this ``__eq__`` is kept."""
-
-    def __eq__(self, other: object) -> bool:
-        return same(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 @dataclass(frozen=True, repr=False, eq=False)
-class WaldTest(StructuralEq, FrozenResult):
+class WaldTest(FrozenResult):
     """A joint Wald test that the coefficients ``terms`` are zero.
 
     Attributes

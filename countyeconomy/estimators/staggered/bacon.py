@@ -11,7 +11,6 @@ import pandas as pd
 from countyeconomy.errors import IdentificationError, PanelStructureError
 from countyeconomy.estimators.staggered._bacon_core import bacon_arrays, twfe_did_balanced
 from countyeconomy.estimators.staggered._common import (
-    StructuralEq,
     announce_dropped,
     check_outcome,
     drop_counties_with_unusable_rows,
@@ -25,7 +24,7 @@ __all__ = ["BaconResult", "bacon_decomposition"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class BaconResult(StructuralEq, CoefResult):
+class BaconResult(CoefResult):
     """Result of :func:`bacon_decomposition`.
 
     ``params`` are the weighted average 2x2 estimate per comparison type and the TWFE

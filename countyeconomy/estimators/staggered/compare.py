@@ -15,7 +15,6 @@ from countyeconomy._typing import ControlGroup, check_option
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
 from countyeconomy.estimators.staggered._common import (
     SmallCohortWarning,
-    StructuralEq,
     check_outcome,
     cohort_by_row,
     event_chart,
@@ -44,7 +43,7 @@ class EstimatorSkippedWarning(CountyEconomyWarning):
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class ComparisonResult(StructuralEq, FrozenResult):
+class ComparisonResult(FrozenResult):
     """Event-time estimates of several estimators.
 
     Attributes
