@@ -1,18 +1,26 @@
-"""Publication output: regression tables and altair charts that render offline."""
+"""Publication output: paper tables (HTML, LaTeX, Word) and altair charts that render offline."""
 
 from countyeconomy.report._charts import coefplot, trend_chart
 from countyeconomy.report._html import Section, write_html_page
+from countyeconomy.report._latex import escape_latex
+from countyeconomy.report._paper import STARS, Table, check_stars, star_legend, stars_for
 from countyeconomy.report._table import RegressionTable, table
 from countyeconomy.report._theme import FONT, PALETTE, chart_to_svg, save_chart, themed
 
 __all__ = [
     "FONT",
     "PALETTE",
+    "STARS",
     "RegressionTable",
     "Section",
+    "Table",
     "chart_to_svg",
+    "check_stars",
     "coefplot",
+    "escape_latex",
     "save_chart",
+    "star_legend",
+    "stars_for",
     "table",
     "themed",
     "trend_chart",
