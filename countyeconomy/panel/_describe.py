@@ -189,7 +189,7 @@ def _as_table(
     sections: list[int] = []
     notes: list[str] = []
     for idx, row in out.iterrows():
-        key, col = idx if by else ("", idx)
+        key, col = idx if isinstance(idx, tuple) else ("", idx)
         name = variable_label(str(col), labels, units)
         if by and col == columns[0]:
             sections.append(len(index))

@@ -309,9 +309,7 @@ def balance_table(
         if welch
         else "two-sample t-test with pooled variance"
     )
-    notes = (
-        f"Difference = mean({group(g1)}) - mean({group(g2)}); {test}. {star_legend(stars)}",
-    )
+    notes = (f"Difference = mean({group(g1)}) - mean({group(g2)}); {test}. {star_legend(stars)}",)
     return Table(body, notes=notes, title="Balance test", label="tab:balance", data=num)
 
 

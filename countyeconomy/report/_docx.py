@@ -65,7 +65,9 @@ def write_docx(table: Table, path: Path, *, append: bool, font: str, east_asian:
     return path
 
 
-def _write(cell: Any, text: str, font: str, east_asian: str, *, left: bool, italic: bool = False) -> None:
+def _write(
+    cell: Any, text: str, font: str, east_asian: str, *, left: bool, italic: bool = False
+) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     para = cell.paragraphs[0]

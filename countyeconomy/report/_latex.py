@@ -65,7 +65,9 @@ def render_latex(table: Table, *, caption: str, label: str, standalone: bool) ->
             lines.append("\\midrule")
         previous = part
         if part == "section":
-            lines.append(f"\\multicolumn{{{ncol + 1}}}{{l}}{{\\textit{{{escape_latex(text)}}}}} \\\\")
+            lines.append(
+                f"\\multicolumn{{{ncol + 1}}}{{l}}{{\\textit{{{escape_latex(text)}}}}} \\\\"
+            )
             continue
         lines.append(
             escape_latex(text) + " & " + " & ".join(escape_latex(c) for c in cells) + " \\\\"

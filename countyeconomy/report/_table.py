@@ -165,7 +165,12 @@ def _coefficients(
                     f"{row!r}; a model shows one coefficient per row (rename only one of them)."
                 )
             est = float(r.params[term])
-            out[(row, n)] = (str(term), est, float(se.get(term, np.nan)), float(p.get(term, np.nan)))
+            out[(row, n)] = (
+                str(term),
+                est,
+                float(se.get(term, np.nan)),
+                float(p.get(term, np.nan)),
+            )
     return out
 
 
