@@ -157,7 +157,8 @@ def describe(
     check_columns(frame, [*columns, *([by] if by else [])])
     unknown = [s for s in stats if s not in _STAT]
     if unknown or not stats:
-        raise InvalidOptionError(f"unknown stats {unknown}; valid: {', '.join(_STAT)}.")
+        what = f"unknown stats {unknown}" if unknown else "stats=() lists no statistic"
+        raise InvalidOptionError(f"{what}; valid: {', '.join(_STAT)}.")
     groups = [("", frame)] if by is None else list(frame.groupby(by, sort=True))
     rows = []
     for key, sub in groups:
