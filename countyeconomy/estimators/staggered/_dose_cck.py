@@ -68,7 +68,7 @@ def cck_grid(n: int, degree: int, max_dim: int | None = None) -> tuple[IntArray,
 
     >>> segs, alpha = cck_grid(500, 3)
     >>> segs.tolist(), round(alpha, 4)
-    ([1, 2, 4, 8, 16, 32, 64], 0.25)
+    ([1, 2, 4, 8, 16, 32, 64], 0.2505)
     """
     l_max = max(int(np.floor(np.log(n) / np.log(2))), 3)
     segs = 2 ** np.arange(l_max + 1)
@@ -225,8 +225,13 @@ def run_cck(
     n = fits[0][1].shape[0]
     sums = [cluster_sums(inf[:, offset : offset + 2 * m]) / n for _, inf in fits]
     boot = draw_errors(sums, draws, seed, distribution, executor=executor, progress=progress)
-    both = slice(offset, offset + 2 * m)
-    choice = lepski([est[both] for est, _ in fits], sums, boot, alpha)
+    att = slice(offset, offset + m)  # the test compares ATT(d) curves, as R npiv's
+    choice = lepski(
+        [est[att] for est, _ in fits],
+        [s[:, :m] for s in sums],
+        [b[:, :m] for b in boot],
+        alpha,
+    )
     chosen = band_set(len(fits), choice.index)
     dimension = degree + int(segments[choice.index])
     crit = tuple(

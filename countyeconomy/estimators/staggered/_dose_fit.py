@@ -3,19 +3,29 @@ comparison with one basis, and the CCK choice of the sieve dimension (:mod:`._do
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from countyeconomy._typing import FloatArray
-from countyeconomy.errors import IdentificationError
+from countyeconomy.errors import IdentificationError, PanelStructureError
 from countyeconomy.estimators.staggered._dose_cck import CCKSummary, cck_grid, run_cck
 from countyeconomy.estimators.staggered._dose_kernels import Basis, dose_cell
 from countyeconomy.estimators.staggered._dose_result import aggregate_cells
+from countyeconomy.panel import Panel
 
-__all__ = ["cck_facts", "choose_dimension", "dose_basis", "fit_cells"]
+__all__ = [
+    "cck_facts",
+    "check_units",
+    "choose_dimension",
+    "curve_labels",
+    "dose_basis",
+    "fit_cells",
+]
 
 
 def dose_basis(
@@ -139,3 +149,60 @@ def cck_facts(cck: CCKSummary, degree: int) -> dict[str, Any]:
         "critical_values": cck.crit,
         "lepski_statistics": cck.stats,
     }
+
+
+def check_units(panel: Panel, dose: str, cohort: str) -> pd.DataFrame:
+    frame = panel.frame
+    for col in (dose, cohort):
+        if col not in frame.columns:
+            raise PanelStructureError(
+                f"column {col!r} not found; the data has {list(frame.columns)[:20]}."
+            )
+    d = pd.to_numeric(frame[dose], errors="coerce")
+    if d.isna().any() or not np.isfinite(d.to_numpy(float)).all() or (d < 0).any():
+        raise PanelStructureError(
+            f"dose column {dose!r} must hold finite non-negative numbers in every row."
+        )
+    if (d.groupby(frame[panel.county].to_numpy()).nunique() > 1).any():
+        raise PanelStructureError(f"dose column {dose!r} must be constant within each unit.")
+    return frame
+
+
+def curve_labels(
+    grid_arr: FloatArray, edges: FloatArray | None
+) -> tuple[tuple[str, ...], pd.DataFrame]:
+    """Term names and the ``estimand``/``dose`` columns of the result's rows."""
+    nb = 0 if edges is None else len(edges) - 1
+    m = len(grid_arr)
+    fmt = [f"{v:.6g}" for v in grid_arr.tolist()]
+    blab = (
+        []
+        if edges is None
+        else [
+            f"[{a:.6g},{b:.6g}{']' if k == nb - 1 else ')'}"
+            for k, (a, b) in enumerate(itertools.pairwise(edges.tolist()))
+        ]
+    )
+    names = (
+        "ATT",
+        "ACRT",
+        *(f"ATT(bin={v})" for v in blab),
+        *(f"ACRT(bin={v})" for v in blab),
+        *(f"ATT(d={v})" for v in fmt),
+        *(f"ACRT(d={v})" for v in fmt),
+    )
+    mids = [] if edges is None else ((edges[:-1] + edges[1:]) / 2).tolist()
+    extra = pd.DataFrame(
+        {
+            "estimand": [
+                "ATT",
+                "ACRT",
+                *["ATT(bin)"] * nb,
+                *["ACRT(bin)"] * nb,
+                *["ATT(d)"] * m,
+                *["ACRT(d)"] * m,
+            ],
+            "dose": np.r_[np.nan, np.nan, mids, mids, grid_arr, grid_arr],
+        }
+    )
+    return names, extra
