@@ -150,9 +150,10 @@ def dose_did(
     the largest such statistic; the smallest ``J`` passing against every larger one is chosen,
     capped at the second largest ``J``. The uniform band is ``estimate +- cv * se`` with
     ``cv = z* + max(0, log log J) theta*``, ``z*`` the 95% bootstrap quantile of the sup-t
-    statistic over the dose grid and over the smaller dimensions of the grid: it covers the
-    whole curve with at least the nominal probability whichever ``J`` was chosen (it is wider
-    than the sup-t band at a fixed ``J``). ``info.extra["cck"]`` records the grid, the choice,
+    statistic over the dose grid and over the smaller dimensions of the grid: it is built to
+    cover the whole curve with at least the nominal probability (asymptotically, over classes
+    of smooth curves) whichever ``J`` was chosen, so it is wider than the sup-t band at a fixed
+    ``J``. ``info.extra["cck"]`` records the grid, the choice,
     ``alpha_hat``, ``theta*``, the Lepski statistics and the critical values. The test compares
     levels (ATT(d)), so when the curve bends more than a cubic but within the noise it may keep
     a cubic whose slope is off: in the tests an S-shaped curve's ACRT(d) band covers at the
