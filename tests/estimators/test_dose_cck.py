@@ -9,6 +9,7 @@ or set to the one CCK chose, the estimates equal the sieve path exactly.
 
 from __future__ import annotations
 
+import pickle
 import warnings
 
 import numpy as np
@@ -188,6 +189,9 @@ def test_staggered_reproducible_and_errors() -> None:
     a = ce.dose_did(df, "y", "d", cohort="g", method="cck", seed=seed, **KEYS)
     b = ce.dose_did(df, "y", "d", cohort="g", method="cck", seed=seed, **KEYS)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    back = pickle.loads(pickle.dumps(a))
+    pd.testing.assert_frame_equal(back.to_frame(), a.to_frame())
+    assert back.info.extra["cck"] == a.info.extra["cck"]
     assert covered(a, "ATT(d)", truth_att)
     assert a.info.method == "dose_did" and a.info.extra["method"] == "cck"
     with pytest.raises(InvalidOptionError, match="discrete"):
