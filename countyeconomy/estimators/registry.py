@@ -7,7 +7,7 @@ runs the entries; a new estimator joins with one entry in :data:`ESTIMATORS`.
 
 >>> from countyeconomy.estimators.registry import ESTIMATORS
 >>> list(ESTIMATORS)
-['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt']
+['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt', 'triple_did']
 >>> ESTIMATORS["sun_abraham"].title
 'sun_abraham (Sun-Abraham)'
 """
@@ -26,6 +26,7 @@ from countyeconomy.estimators.staggered.dcdh import did_multiplegt
 from countyeconomy.estimators.staggered.event_study import event_study
 from countyeconomy.estimators.staggered.imputation import imputation_did
 from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
+from countyeconomy.estimators.staggered.triple import triple_did
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import NEVER_TREATED, Panel
 
@@ -55,6 +56,8 @@ class EventStudyDesign:
         Control variables.
     vcov
         The covariance (``None``: each estimator's default).
+    eligible
+        The 0/1 eligible-group column of a triple-difference design (``None``: none).
     """
 
     panel: Panel
@@ -64,6 +67,7 @@ class EventStudyDesign:
     control: str | None = None
     covariates: tuple[str, ...] = ()
     vcov: str | VcovSpec | None = None
+    eligible: str | None = None
 
     def has_never_treated(self) -> bool:
         """Whether some county is never treated (cohort 0)."""
@@ -186,6 +190,13 @@ def _run_dcdh(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any])
     )
 
 
+def _run_triple(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any]) -> Any:
+    res = fn(
+        d.panel, d.outcome, cohort=d.cohort, eligible=d.eligible, base_period="universal", **opts
+    )
+    return res.aggregate("dynamic")
+
+
 # ------------------------------------------------------------------ when each one applies
 
 
@@ -213,6 +224,12 @@ def _check_dcdh(d: EventStudyDesign) -> str | None:
     if not d.one_way_cluster():
         return f"did_multiplegt supports only one-way clustered errors, not vcov={d.vcov!r}"
     return None
+
+
+def _check_triple(d: EventStudyDesign) -> str | None:
+    if d.eligible is None:
+        return "triple_did needs an eligible group within treated counties (eligible=)"
+    return _needs_never_treated("triple_did", "not_yet_treated")(d)
 
 
 _ENTRIES = (
@@ -256,6 +273,15 @@ _ENTRIES = (
         options=frozenset({"vcov"}),
         run=_run_dcdh,
         check=_check_dcdh,
+    ),
+    EventStudyEstimator(
+        key="triple_did",
+        title="triple_did (DDD, Ortiz-Villavicencio-Sant'Anna)",
+        function=triple_did,
+        options=frozenset({"control", "covariates", "vcov"}),
+        controls=("never_treated", "not_yet_treated"),
+        run=_run_triple,
+        check=_check_triple,
     ),
 )
 

@@ -27,6 +27,7 @@ from countyeconomy.robustness._battery_checks import (
     RunContext,
     SampleFilter,
 )
+from countyeconomy.robustness._battery_ddd import DDD_CHECK, triple_did_check
 from countyeconomy.robustness._battery_design import Design
 from countyeconomy.robustness._battery_report import CheckResult, RobustnessReport
 
@@ -53,6 +54,9 @@ CHECKS: tuple[str, ...] = (
     "honestdid",
 )
 """Every check, in run order. A check's seed depends on its name only."""
+
+OPTIONAL_CHECKS: tuple[str, ...] = (DDD_CHECK,)
+"""Checks of designs with more structure, run by default when it is given (``eligible=``)."""
 
 _RANDOM = frozenset({"placebo", "clustering", "honestdid"})
 _MIN_DRAWS = 99
@@ -83,22 +87,27 @@ def check_seeds(seed: SeedLike, names: Sequence[str] = CHECKS) -> tuple[dict[str
     return seeds, int(entropy) if isinstance(entropy, int) else int(np.asarray(entropy).sum())
 
 
-def _resolve_checks(checks: str | Sequence[str] | None) -> tuple[str, ...]:
+def _resolve_checks(
+    checks: str | Sequence[str] | None, optional: Sequence[str] = ()
+) -> tuple[str, ...]:
+    known = (*CHECKS, *OPTIONAL_CHECKS)
     if checks is None:
-        return CHECKS
+        return (*CHECKS, *optional)
     chosen = (checks,) if isinstance(checks, str) else tuple(checks)
-    bad = [c for c in chosen if c not in CHECKS]
+    bad = [c for c in chosen if c not in known]
     if bad or not chosen:
         raise InvalidOptionError(
-            f"checks={list(chosen)!r}: unknown {bad!r}; choose from {', '.join(CHECKS)}."
+            f"checks={list(chosen)!r}: unknown {bad!r}; choose from {', '.join(known)}."
         )
-    return tuple(c for c in CHECKS if c in chosen)
+    return tuple(c for c in known if c in chosen)
 
 
-def _run_one(ctx: RunContext, name: str) -> CheckResult:
+def _run_one(ctx: RunContext, name: str, eligible: str | None = None) -> CheckResult:
     start = time.perf_counter()
     seed = ctx.seeds[name] if name in _RANDOM else None
-    runner: Callable[[], Outcome] = getattr(ctx, name)
+    runner: Callable[[], Outcome] = (
+        (lambda: triple_did_check(ctx, eligible)) if name == DDD_CHECK else getattr(ctx, name)
+    )
     term = ctx.design.treatment
     try:
         out = runner()
@@ -162,6 +171,7 @@ def robustness_battery(
     sample_filters: Mapping[str, SampleFilter] | None = None,
     honest_mbar: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0),
     honest_target: HonestTarget = 0,
+    eligible: str | None = None,
 ) -> RobustnessReport:
     """Run the robustness battery of a staggered-adoption DID design.
 
@@ -210,6 +220,10 @@ def robustness_battery(
     honest_target
         The HonestDiD target: one post-period event time (default ``0``, the first), or a
         sequence of them for their average effect.
+    eligible
+        The 0/1 column of the group the policy targets within treated counties: adds the
+        ``"triple_did"`` check (:func:`~countyeconomy.triple_did` event study, through the
+        estimator registry, beside the event study) to the default checks.
 
     Returns
     -------
@@ -247,7 +261,7 @@ def robustness_battery(
         raise InvalidOptionError(
             f"design must be a countyeconomy.Design, got {type(design).__name__}."
         )
-    chosen = _resolve_checks(checks)
+    chosen = _resolve_checks(checks, OPTIONAL_CHECKS if eligible is not None else ())
     n_draws, win = _check_args(draws, window, honest_target)
     if control is not None:
         check_option("control", control, ControlGroup)
@@ -266,7 +280,7 @@ def robustness_battery(
         honest_target=target,
         window=win,
     )
-    results = {name: _run_one(ctx, name) for name in chosen}
+    results = {name: _run_one(ctx, name, eligible) for name in chosen}
     options = {
         "draws": n_draws,
         "control": control,
@@ -275,6 +289,7 @@ def robustness_battery(
         "sample_filters": tuple(ctx.sample_filters),
         "honest_mbar": tuple(honest_mbar),
         "honest_target": target,
+        "eligible": eligible,
     }
     return RobustnessReport(results, entropy, design, options)
 

@@ -498,6 +498,20 @@ def option_cases() -> list[Case]:
             error=InvalidOptionError,
         ),
         Case(
+            "dose_did-method",
+            lambda df: ce.dose_did(_dosed(df), "y", "dose", cohort="g", method="npiv", **k),
+            "method",
+            error=InvalidOptionError,
+        ),
+        Case(
+            "dose_did-cck-discrete",
+            lambda df: ce.dose_did(
+                _dosed(df), "y", "dose", cohort="g", method="cck", discrete=True, **k
+            ),
+            "discrete",
+            error=InvalidOptionError,
+        ),
+        Case(
             "psm_did-method",
             lambda df: ce.psm_did(df, "y", "d", ["x1"], method="best", **k),
             "method",

@@ -145,10 +145,20 @@ def triple_did(
     method
         ``"dr"`` (default), ``"ipw"`` or ``"reg"``; identical without covariates.
     covariates
-        Covariates, taken in the base (earlier) year of each comparison.
+        Pre-treatment covariates. A covariate that varies over time enters each comparison of
+        years ``b`` (base) and ``t`` at its value in the earlier of the two (as in ``att_gt``
+        and R ``did``): the base year ``g - 1`` (universal) or ``t - 1`` (varying) in every
+        post-treatment cell, as R ``triplediff`` ("Ypre is always the baseline") and the
+        paper's conditioning on pre-treatment covariates; year ``t`` in the universal base
+        period's earlier pre-treatment cells. moderndid 0.2.0 takes year ``t`` in every cell,
+        i.e. post-treatment values (which the policy may move) in post-treatment cells; the
+        tests pin both conventions against it.
     anticipation, base_period, weights, draws, distribution, seed, executor, progress
         As in :func:`~countyeconomy.att_gt` (``base_period="universal"`` is the default of
-        moderndid and R ``triplediff``; ``"varying"`` that of ``att_gt``).
+        moderndid and R ``triplediff``; ``"varying"`` that of ``att_gt``). ``weights`` (a
+        column constant within unit) weight every subgroup mean, regression and propensity
+        fit: estimates and influence functions equal moderndid 0.2.0 ``ddd(weightsname=)``
+        (two periods; its multi-period path ignores the weights).
     vcov
         ``"county"`` (the panel unit, default) or a coarser cluster column constant within unit,
         e.g. ``Cluster("county_id")``. Standard errors come from the influence functions, or
