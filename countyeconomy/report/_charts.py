@@ -61,7 +61,7 @@ def coefplot(
         "model:N",
         title="Model",
         scale=color_scale(list(dict.fromkeys(data["model"]))),
-        legend=None if len(results) == 1 else alt.Legend(),
+        legend=None if len(results) == 1 else alt.Legend(labelLimit=320),
     )
     offset = alt.YOffset("model:N", sort=names) if len(results) > 1 else alt.YOffset()
     x_title = f"Estimate ({int(level * 100)}% CI)"
@@ -85,7 +85,8 @@ def coefplot(
         ],
     )
     chart = alt.layer(reference_rule("x", truth), rules, points).properties(title=title)
-    return themed(chart, height=max(60, 40 * data["term"].nunique()))
+    per_term = max(40, 16 * len(results))
+    return themed(chart, height=max(60, per_term * data["term"].nunique()))
 
 
 def data_scale() -> Any:

@@ -177,7 +177,7 @@ def event_chart(
         "estimator:N",
         title="Estimator",
         scale=color_scale(names),
-        legend=alt.Legend() if several else None,
+        legend=alt.Legend(labelLimit=320) if several else None,
     )
     if several:
         step = 0.6 / max(len(names), 1)
@@ -219,7 +219,10 @@ def event_chart(
         )
         layers.append(line)
     chart = alt.layer(*layers).properties(title=title)
-    return themed(chart)
+    if not several:
+        return themed(chart)
+    n_times = int(frame["event_time"].nunique())
+    return themed(chart, width=max(420, 24 * len(names) * n_times))
 
 
 def no_never_treated_error(method: str) -> IdentificationError:
