@@ -210,7 +210,13 @@ def analyse(seed: int = 2024, *, draws: int = 99) -> DemoAnalysis:
             cohort=COHORT,
             covariates=("log_gdp_pc",),
         )
-        battery = robustness_battery(design, seed=seed, draws=draws, progress=False)
+        battery = robustness_battery(
+            design,
+            seed=seed,
+            draws=draws,
+            progress=False,
+            sample_filters={"no municipal districts": "not name.str.endswith('区')"},
+        )
         lap("robustness battery")
     overall = {
         "twfe": _overall("twfe", static, "policy"),

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from tqdm.std import TqdmWarning, tqdm
@@ -131,7 +131,7 @@ def map_chunks(
     return out
 
 
-def progress_bar() -> type[tqdm]:
+def progress_bar() -> type[tqdm[Any]]:
     """The progress-bar class: ``tqdm.auto`` (a widget in Jupyter) only when ipywidgets is
     importable, else the text bar ``tqdm.std.tqdm``.
 

@@ -116,3 +116,14 @@ def test_coefplot_axis_from_the_data_and_a_truth_rule(comparison: Any) -> None:
     assert rows == [{"value": 0.05, "reference": "truth"}]
     (zero,) = _rules(ce.coefplot(tw).to_dict())
     assert ce.coefplot(tw).to_dict()["datasets"][zero["data"]["name"]][0]["value"] == 0.0
+
+
+def test_battery_estimator_chart_uses_the_estimator_colours() -> None:
+    sim = ce.datasets.simulate_staggered_panel(seed=4, n_counties=150)
+    design = ce.Design(sim.panel, outcome=Y, treatment="policy", cohort=G)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ce.errors.CountyEconomyWarning)
+        rep = ce.robustness_battery(design, checks="estimators", seed=1, progress=False)
+    spec = rep["estimators"].charts[0].to_dict()
+    assert _colour_of(spec, "att_gt") == ESTIMATOR_COLORS["att_gt"]
+    assert _colour_of(spec, "imputation_did") == ESTIMATOR_COLORS["imputation_did"]
