@@ -177,7 +177,7 @@ def event_chart(
         "estimator:N",
         title="Estimator",
         scale=color_scale(names),
-        legend=alt.Legend(labelLimit=320) if several else None,
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=320) if several else None,
     )
     if several:
         step = 0.6 / max(len(names), 1)
@@ -222,7 +222,7 @@ def event_chart(
     if not several:
         return themed(chart)
     n_times = int(frame["event_time"].nunique())
-    return themed(chart, width=max(420, 24 * len(names) * n_times))
+    return themed(chart, width=min(720, max(420, 16 * len(names) * n_times)))
 
 
 def no_never_treated_error(method: str) -> IdentificationError:
