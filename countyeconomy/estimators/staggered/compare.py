@@ -189,19 +189,13 @@ class ComparisonResult(FrozenResult):
         import altair as alt
 
         titles = self.info.extra["titles"]
-        by_title = {t: k for k, t in titles.items()}
         norm = self.info.extra.get("normalisation", {})
-        short = {t: norm.get(k, ("", ""))[0] for t, k in by_title.items()}
+        short = {titles[k]: norm[k][0] for k in norm}
         data = self.frame.assign(normalisation=self.frame["estimator"].map(short))
-        shown = [
-            k for k in self.info.extra["estimators"] if titles.get(k) in set(data["estimator"])
-        ]
-        subtitle = [
-            f"{k}: {norm[k][1]}" for k in shown if k in norm and norm[k][0] != REFERENCE_MINUS_ONE
-        ]
-        if any(norm.get(k, ("",))[0] == REFERENCE_MINUS_ONE for k in shown):
-            same = [k for k in shown if norm.get(k, ("",))[0] == REFERENCE_MINUS_ONE]
-            subtitle.insert(0, f"{', '.join(same)}: relative to event time -1 (set to 0)")
+        shown = [k for k in self.info.extra["estimators"] if k in self.results and k in norm]
+        same = [k for k in shown if norm[k][0] == REFERENCE_MINUS_ONE]
+        subtitle = [f"{', '.join(same)}: relative to event time -1 (set to 0)"] if same else []
+        subtitle += [f"{k}: {norm[k][1]}" for k in shown if k not in same]
         title = alt.TitleParams("Event studies compared", subtitle=subtitle, subtitleFontSize=10)
         if truth is not None and not data.empty:
             t = truth["event_time"]
