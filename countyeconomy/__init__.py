@@ -40,7 +40,13 @@ from countyeconomy.inference import (
     placebo_test,
     wild_bootstrap,
 )
-from countyeconomy.panel import NEVER_TREATED, Panel, describe
+from countyeconomy.panel import (
+    NEVER_TREATED,
+    Panel,
+    balance_table,
+    correlation_table,
+    describe,
+)
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise, read_panel
 from countyeconomy.report import coefplot, table
 from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
@@ -75,8 +81,10 @@ __all__ = [
     "__version__",
     "att_gt",
     "bacon_decomposition",
+    "balance_table",
     "coefplot",
     "compare_event_studies",
+    "correlation_table",
     "datasets",
     "describe",
     "did_multiplegt",

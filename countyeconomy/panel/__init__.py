@@ -3,7 +3,9 @@
 Every estimator takes its data through this package: :meth:`Panel.from_frame` checks the keys
 (duplicates, missing values, county codes of mixed types); :func:`numeric_column` and
 :func:`check_numeric` check the numeric columns an estimator uses; :func:`cohort_by_row` and
-:func:`check_cohort_treatment` check treatment timing.
+:func:`check_cohort_treatment` check treatment timing. :func:`describe`,
+:func:`correlation_table` and :func:`balance_table` give a paper's data tables (Table 1,
+correlations, balance) as :class:`countyeconomy.report.Table` objects.
 """
 
 from countyeconomy.panel._describe import DESCRIBE_STATS, describe
@@ -15,6 +17,7 @@ from countyeconomy.panel._read import (
     clean_codes,
     read_table,
 )
+from countyeconomy.panel._tables import balance_table, correlation_table
 from countyeconomy.panel._timing import (
     NEVER_TREATED,
     SmallCohortWarning,
@@ -40,12 +43,14 @@ __all__ = [
     "SmallCohortWarning",
     "TableRead",
     "as_panel",
+    "balance_table",
     "check_cohort_treatment",
     "check_columns",
     "check_numeric",
     "clean_codes",
     "cohort_by_row",
     "cohort_values",
+    "correlation_table",
     "describe",
     "describe_values",
     "normalise_codes",

@@ -1,19 +1,33 @@
-"""``describe``: summary statistics of panel columns, with suspicious values flagged."""
+"""``describe``: Table 1 of a panel (``sum2docx``), with suspicious values flagged."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import InputTypeError, InvalidOptionError
 from countyeconomy.panel._panel import Panel
+from countyeconomy.panel._tables import variable_label
 from countyeconomy.panel._validate import check_columns
+from countyeconomy.report import Table
 
 __all__ = ["DESCRIBE_STATS", "describe"]
 
-DESCRIBE_STATS: tuple[str, ...] = ("n", "missing", "mean", "sd", "min", "p50", "max")
+DESCRIBE_STATS: tuple[str, ...] = ("n", "mean", "sd", "min", "p50", "max")
+"""The default statistics of :func:`describe`: N, mean, SD, min, median and max."""
+_HEADS = {
+    "n": "N",
+    "missing": "Missing",
+    "mean": "Mean",
+    "sd": "SD",
+    "min": "Min",
+    "p25": "P25",
+    "p50": "Median",
+    "p75": "P75",
+    "max": "Max",
+}
 _STAT = {
     "n": lambda x: float(x.notna().sum()),
     "missing": lambda x: float(x.isna().sum()),
@@ -71,14 +85,22 @@ def describe(
     *,
     by: str | None = None,
     stats: Sequence[str] = DESCRIBE_STATS,
-) -> pd.DataFrame:
-    """Summary statistics per column (and per group), flagging suspicious values.
+    labels: Mapping[str, str] | None = None,
+    digits: int = 3,
+) -> Table:
+    """Table 1: summary statistics per column (and per group), flagging suspicious values.
 
-    Flags: constant placeholders (the minimum or maximum repeated at least three times and far
-    from the rest: 1e-08 in a column of emissions, -9999), values at machine-epsilon scale
-    (non-zero and below 1e-6 times the median magnitude), infinite values (a log of zero), and
-    non-positive values in an otherwise positive column (their log is undefined). Stata's
-    ``summarize`` would show the minimum; this says why it matters.
+    The statistics of Stata's ``sum2docx`` (N, mean, SD, min, median, max by default), one row
+    per column, with the unit from the panel's metadata (``frame.attrs["units"]``, which
+    :func:`~countyeconomy.read_panel` fills from the file's unit row) after the label. With
+    ``by`` the table has one section per group.
+
+    Flags (listed in the notes, and in ``data``): constant placeholders (the minimum or maximum
+    repeated at least three times and far from the rest: 1e-08 in a column of emissions,
+    -9999), values at machine-epsilon scale (non-zero and below 1e-6 times the median
+    magnitude), infinite values (a log of zero), and non-positive values in an otherwise
+    positive column (their log is undefined). Stata's ``summarize`` would show the minimum; this
+    says why it matters.
 
     Parameters
     ----------
@@ -90,12 +112,18 @@ def describe(
         A column to group by (for example a cohort or treated indicator).
     stats
         Any of ``n``, ``missing``, ``mean``, ``sd``, ``min``, ``p25``, ``p50``, ``p75``, ``max``.
+    labels
+        Column -> text shown (Chinese or English); also the headers by statistic
+        (``{"mean": "均值"}``) and ``by``'s values (``{"1": "Treated"}``).
+    digits
+        Decimals (N and missing are integers).
 
     Returns
     -------
-    pandas.DataFrame
-        One row per column (per group and column with ``by``): the statistics, ``flags`` (the
-        reasons, ``""`` when none) and ``n_flagged``.
+    countyeconomy.report.Table
+        ``to_docx(path)``, ``to_latex()``, ``to_html()``, ...; ``data`` is one row per column
+        (per group and column with ``by``): the statistics as numbers, ``flags`` (the reasons,
+        ``""`` when none) and ``n_flagged``.
 
     Examples
     --------
@@ -103,9 +131,9 @@ def describe(
     >>> import countyeconomy as ce
     >>> df = pd.DataFrame({"c": range(10), "year": 2010,
     ...                    "co2": [1.2, 0.8, 1.5, 2.0, 0.9, 1.1, 1.3, 1e-8, 1e-8, 1e-8]})
-    >>> out = ce.describe(ce.Panel.from_frame(df, county="c", year="year"), "co2")
-    >>> int(out.loc["co2", "n_flagged"])
-    3
+    >>> t = ce.describe(ce.Panel.from_frame(df, county="c", year="year"), "co2")
+    >>> int(t.data.loc["co2", "n_flagged"]), t.body.loc["co2", "N"]
+    (3, '10')
     """
     if not isinstance(data, Panel):
         raise InputTypeError(
@@ -114,6 +142,7 @@ def describe(
         )
     panel = data
     frame = panel.frame
+    labels = dict(labels or {})
     if isinstance(columns, str):
         columns = [columns]
     if columns is None:
@@ -127,8 +156,9 @@ def describe(
         ]
     check_columns(frame, [*columns, *([by] if by else [])])
     unknown = [s for s in stats if s not in _STAT]
-    if unknown:
-        raise InvalidOptionError(f"unknown stats {unknown}; valid: {', '.join(_STAT)}.")
+    if unknown or not stats:
+        what = f"unknown stats {unknown}" if unknown else "stats=() lists no statistic"
+        raise InvalidOptionError(f"{what}; valid: {', '.join(_STAT)}.")
     groups = [("", frame)] if by is None else list(frame.groupby(by, sort=True))
     rows = []
     for key, sub in groups:
@@ -138,4 +168,51 @@ def describe(
             row = {"column": col, **{s: _STAT[s](x) for s in stats}}
             rows.append({**({by: key} if by else {}), **row, "flags": flags, "n_flagged": n})
     out = pd.DataFrame(rows)
-    return out.set_index([by, "column"] if by else "column")
+    out = out.set_index([by, "column"] if by else "column")
+    return _as_table(out, frame, list(columns), by, list(stats), labels, digits)
+
+
+def _as_table(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    columns: list[str],
+    by: str | None,
+    stats: list[str],
+    labels: dict[str, str],
+    digits: int,
+) -> Table:
+    """The statistics as a paper table: sections per group, flags in the notes."""
+    units = frame.attrs.get("units", {})
+    units = {str(k): str(v) for k, v in units.items()} if isinstance(units, Mapping) else {}
+    heads = [str(labels.get(s, labels.get(_HEADS[s], _HEADS[s]))) for s in stats]
+    cells: list[list[str]] = []
+    index: list[str] = []
+    sections: list[int] = []
+    notes: list[str] = []
+    for idx, row in out.iterrows():
+        key, col = idx if isinstance(idx, tuple) else ("", idx)
+        name = variable_label(str(col), labels, units)
+        if by and col == columns[0]:
+            sections.append(len(index))
+            index.append(f"{labels.get(by, by)} = {labels.get(str(key), key)}")
+            cells.append([""] * len(stats))
+        index.append(name)
+        cells.append([_cell(s, float(row[s]), digits) for s in stats])
+        if row["flags"]:
+            where = f" [{by} = {key}]" if by else ""
+            notes.append(f"Flagged: {name}{where}: {row['flags']}.")
+    body = pd.DataFrame(cells, index=index, columns=heads)
+    return Table(
+        body,
+        notes=tuple(notes),
+        title="Descriptive statistics",
+        label="tab:describe",
+        data=out,
+        sections=tuple(sections),
+    )
+
+
+def _cell(stat: str, value: float, digits: int) -> str:
+    if not np.isfinite(value):
+        return "" if np.isnan(value) else str(value)
+    return f"{value:.0f}" if stat in ("n", "missing") else f"{value:.{digits}f}"

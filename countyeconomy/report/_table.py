@@ -1,109 +1,23 @@
-"""Multi-model regression tables: stars, standard errors in parentheses, FE rows, N, R2, clusters."""
+"""Multi-model regression tables, as ``esttab`` makes them: stars, standard errors in
+parentheses, one row per label, fixed-effect rows, N, R², clusters."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import InputTypeError, InvalidOptionError
+from countyeconomy.report._paper import HIDDEN, STARS, Table, check_stars, star_legend, stars_for
 
 __all__ = ["RegressionTable", "table"]
 
+RegressionTable = Table
+"""The former name of the regression table; it is the one :class:`Table` of every paper table."""
 
-def _label(idx: object) -> str:
-    """Row label for display: standard-error rows (marked with a zero-width space) are blank."""
-    text = str(idx)
-    return "" if text.startswith("\u200b") else text
-
-
-def _stars(p: float, levels: Sequence[float]) -> str:
-    if not np.isfinite(p):
-        return ""
-    return "*" * sum(p < lv for lv in levels)
-
-
-@dataclass(frozen=True)
-class RegressionTable:
-    """A regression table. ``to_frame()``, ``to_html()``, ``to_latex()``, ``to_markdown()``.
-
-    Attributes
-    ----------
-    body
-        Rows of coefficients (estimate with stars, then the SE in parentheses).
-    footer
-        Fixed-effect indicators and fit statistics.
-    notes
-        Star legend and SE description.
-    """
-
-    body: pd.DataFrame
-    footer: pd.DataFrame
-    notes: str
-
-    def to_frame(self) -> pd.DataFrame:
-        """Body and footer stacked into one string DataFrame."""
-        return pd.concat([self.body, self.footer])
-
-    def to_markdown(self) -> str:
-        frame = self.to_frame()
-        head = "| | " + " | ".join(frame.columns) + " |"
-        rule = "|---" * (len(frame.columns) + 1) + "|"
-        rows = [
-            f"| {_label(idx)} | " + " | ".join(str(v) for v in row) + " |"
-            for idx, row in frame.iterrows()
-        ]
-        return "\n".join([head, rule, *rows, "", self.notes])
-
-    def to_html(self) -> str:
-        cols = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.body.columns)
-        parts = [f"<table class='ce-table'><thead><tr><th></th>{cols}</tr></thead><tbody>"]
-        for section, frame in (("body", self.body), ("footer", self.footer)):
-            style = " style='border-top:1px solid #333'" if section == "footer" else ""
-            for i, (idx, row) in enumerate(frame.iterrows()):
-                label = html.escape(_label(idx))
-                first = style if i == 0 else ""
-                cells = "".join(f"<td{first}>{html.escape(str(v))}</td>" for v in row)
-                parts.append(f"<tr><td{first}>{label}</td>{cells}</tr>")
-        parts.append(f"</tbody></table><p class='ce-notes'>{html.escape(self.notes)}</p>")
-        return "".join(parts)
-
-    def to_latex(self) -> str:
-        ncol = len(self.body.columns)
-
-        def esc(s: object) -> str:
-            text = str(s)
-            for a, b in (
-                ("\\", r"\textbackslash{}"),
-                ("&", r"\&"),
-                ("%", r"\%"),
-                ("_", r"\_"),
-                ("#", r"\#"),
-            ):
-                text = text.replace(a, b)
-            return text.replace("\u200b", "")
-
-        lines = [f"\\begin{{tabular}}{{l{'c' * ncol}}}", "\\hline\\hline"]
-        lines.append(" & " + " & ".join(esc(c) for c in self.body.columns) + " \\\\ \\hline")
-        for idx, row in self.body.iterrows():
-            lines.append(esc(_label(idx)) + " & " + " & ".join(esc(v) for v in row) + " \\\\")
-        lines.append("\\hline")
-        for idx, row in self.footer.iterrows():
-            lines.append(esc(idx) + " & " + " & ".join(esc(v) for v in row) + " \\\\")
-        lines += ["\\hline\\hline", "\\end{tabular}", f"% {esc(self.notes)}"]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __str__(self) -> str:
-        frame = self.to_frame()
-        frame.index = [_label(i) for i in frame.index]
-        return frame.to_string() + "\n" + self.notes
+_STATS = ("Observations", "R\u00b2", "Within R\u00b2", "Clusters", "Std. errors")
 
 
 def _info(result: Any, name: str, default: Any = None) -> Any:
@@ -117,24 +31,46 @@ def table(
     keep: Sequence[str] | None = None,
     drop: Sequence[str] = (),
     rename: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
     digits: int = 3,
-    stars: Sequence[float] = (0.1, 0.05, 0.01),
-) -> RegressionTable:
-    """Side-by-side regression table of fitted results.
+    stars: Sequence[float] = STARS,
+) -> Table:
+    """Side-by-side regression table of fitted results (``esttab`` / ``reg2docx``).
+
+    Rows are matched by name *after* ``rename``: terms of different models that map to one
+    label share one row, as ``esttab, rename()`` does, so
+    ``rename={"policy": "Converted", "ATT": "Converted"}`` puts a TWFE coefficient and a
+    heterogeneity-robust ATT on one "Converted" row. Fixed-effect rows come from each result's
+    ``info.fixed_effects`` ("Yes" when the estimator absorbed that effect).
 
     Parameters
     ----------
     *results
         Results with ``params``, ``std_errors``, ``pvalues`` and ``info`` (every countyeconomy
-        linear result).
+        estimator).
     model_names
         Column labels (default ``(1)``, ``(2)``, ...).
-    keep, drop, rename
-        Which coefficients to show, and display names.
+    keep, drop
+        Which terms to show (original names or names after ``rename``); ``keep`` also orders
+        the rows.
+    rename
+        Term -> row name. Several terms (of different models) may map to one row.
+    labels
+        Row name -> text shown, for coefficient rows (after ``rename``), fixed effects (by their
+        column name, e.g. ``{"county": "县固定效应"}``; rows whose text is equal merge) and footer
+        rows (``"Observations"``, ``"R2"``, ``"Within R2"``, ``"Clusters"``, ``"Std. errors"``;
+        shown as R²).
+        Chinese or English.
     digits
         Decimals.
     stars
         p-value thresholds for one, two and three stars (default 0.1, 0.05, 0.01).
+
+    Returns
+    -------
+    countyeconomy.report.Table
+        ``to_frame()``, ``to_html()``, ``to_latex()``, ``to_markdown()``, ``to_docx(path)``;
+        ``data`` holds model, row, term, estimate, std_error and p_value.
 
     Examples
     --------
@@ -142,75 +78,126 @@ def table(
     >>> sim = ce.datasets.simulate_staggered_panel(seed=1, n_counties=100)
     >>> r1 = ce.twfe(sim.panel, "log_rural_income ~ policy | county + year")
     >>> r2 = ce.twfe(sim.panel, "log_rural_income ~ policy + log_gdp_pc | county + year")
-    >>> t = ce.table(r1, r2)
-    >>> list(t.body.columns)
-    ['(1)', '(2)']
+    >>> t = ce.table(r1, r2, labels={"policy": "电商试点"})
+    >>> list(t.body.columns), t.body.index[0]
+    (['(1)', '(2)'], '电商试点')
 
     Raises
     ------
     InputTypeError
         An argument is not a fitted result (a DataFrame, say); the message names its position.
     InvalidOptionError
-        No results, or ``model_names`` of another length than ``results``.
+        No results, ``model_names`` of another length than ``results``, or two terms of one
+        model renamed to the same row.
     """
     _check_results(results, model_names)
+    check_stars(stars)
     names = (
-        list(model_names)
+        [str(n) for n in model_names]
         if model_names is not None
         else [f"({i + 1})" for i in range(len(results))]
     )
     rename = dict(rename or {})
-    terms: list[str] = []
-    for r in results:
-        for t in r.params.index:
-            if t not in terms and t not in drop and (keep is None or t in keep):
-                terms.append(t)
+    labels = dict(labels or {})
+    cells = _coefficients(results, names, rename, keep, drop)
+    order = list(dict.fromkeys(r for r, _ in cells))
     if keep is not None:
-        terms = [t for t in keep if t in terms]
+        wanted = [rename.get(k, k) for k in keep]
+        order = [r for r in dict.fromkeys(wanted) if r in order]
     body: dict[str, list[str]] = {n: [] for n in names}
     index: list[str] = []
-    for t in terms:
-        index += [rename.get(t, t), "\u200b" + rename.get(t, t)]
-    for n, r in zip(names, results, strict=True):
-        for t in terms:
-            if t in r.params.index:
-                est, se, p = float(r.params[t]), float(r.std_errors[t]), float(r.pvalues[t])
-                body[n] += [f"{est:.{digits}f}{_stars(p, stars)}", f"({se:.{digits}f})"]
-            else:
+    records = []
+    for row in order:
+        text = labels.get(row, row)
+        index += [text, HIDDEN + text]
+        for n in names:
+            hit = cells.get((row, n))
+            if hit is None:
                 body[n] += ["", ""]
-    fe_names: list[str] = []
-    for r in results:
-        for fe in _info(r, "fixed_effects") or {}:
-            if fe not in fe_names:
-                fe_names.append(fe)
-    foot: dict[str, list[str]] = {n: [] for n in names}
-    foot_index = [f"{fe} FE" for fe in fe_names] + [
-        "Observations",
-        "R2",
-        "Within R2",
-        "Clusters",
-        "Std. errors",
-    ]
+                continue
+            term, est, se, p = hit
+            body[n] += [f"{est:.{digits}f}{stars_for(p, stars)}", _se(se, digits)]
+            records.append((n, text, term, est, se, p))
+    if len(set(index)) != len(index):
+        dup = sorted({i for i in index if index.count(i) > 1})
+        raise InvalidOptionError(
+            f"labels= gives several rows the text {dup}; rename= the terms to one row instead."
+        )
+    footer = _footer(results, names, labels, digits)
+    data = pd.DataFrame(
+        records, columns=["model", "row", "term", "estimate", "std_error", "p_value"]
+    )
+    return Table(
+        body=pd.DataFrame(body, index=index),
+        footer=footer,
+        notes=(f"Standard errors in parentheses. {star_legend(stars)}",),
+        title="Regression results",
+        label="tab:regression",
+        data=data,
+    )
+
+
+def _se(se: float, digits: int) -> str:
+    return f"({se:.{digits}f})" if np.isfinite(se) else ""
+
+
+def _coefficients(
+    results: tuple[Any, ...],
+    names: list[str],
+    rename: dict[str, str],
+    keep: Sequence[str] | None,
+    drop: Sequence[str],
+) -> dict[tuple[str, str], tuple[str, float, float, float]]:
+    """``(row, model) -> (term, estimate, std_error, p_value)``, rows in order of appearance."""
+    keep_set = None if keep is None else set(keep)
+    out: dict[tuple[str, str], tuple[str, float, float, float]] = {}
     for n, r in zip(names, results, strict=True):
-        fes = _info(r, "fixed_effects") or {}
-        foot[n] += ["Yes" if fe in fes else "No" for fe in fe_names]
+        se, p = r.std_errors, r.pvalues
+        for term in r.params.index:
+            row = rename.get(term, term)
+            if term in drop or row in drop:
+                continue
+            if keep_set is not None and term not in keep_set and row not in keep_set:
+                continue
+            if (row, n) in out:
+                raise InvalidOptionError(
+                    f"model {n}: terms {out[(row, n)][0]!r} and {term!r} both map to row "
+                    f"{row!r}; a model shows one coefficient per row (rename only one of them)."
+                )
+            est = float(r.params[term])
+            out[(row, n)] = (
+                str(term),
+                est,
+                float(se.get(term, np.nan)),
+                float(p.get(term, np.nan)),
+            )
+    return out
+
+
+def _footer(
+    results: tuple[Any, ...], names: list[str], labels: dict[str, str], digits: int
+) -> pd.DataFrame:
+    """Fixed-effect rows ("Yes"/"No", merged by their shown text), N, R², clusters, SEs."""
+    fe_rows: dict[str, set[int]] = {}
+    for i, r in enumerate(results):
+        for fe in _info(r, "fixed_effects") or {}:
+            fe_rows.setdefault(labels.get(str(fe), f"{fe} FE"), set()).add(i)
+    foot: dict[str, list[str]] = {n: [] for n in names}
+    for i, n in enumerate(names):
+        r = results[i]
+        foot[n] += ["Yes" if i in models else "No" for models in fe_rows.values()]
         nobs = _info(r, "nobs", getattr(r, "nobs", None))
         foot[n].append(f"{nobs:,}" if nobs is not None else "")
         for stat in ("r2", "within_r2"):
             val = _info(r, stat)
-            foot[n].append(f"{val:.{digits}f}" if val is not None and np.isfinite(val) else "")
+            ok = isinstance(val, int | float) and np.isfinite(val)
+            foot[n].append(f"{val:.{digits}f}" if ok else "")
         clusters = _info(r, "clusters") or {}
         foot[n].append(", ".join(f"{v:,}" for v in clusters.values()))
         foot[n].append(str(_info(r, "vcov", "")))
-    legend = ", ".join(
-        f"{'*' * (i + 1)} p<{lv}" for i, lv in enumerate(sorted(stars, reverse=True))
-    )
-    notes = f"Standard errors in parentheses. {legend}."
-    return RegressionTable(
-        body=pd.DataFrame(body, index=index),
-        footer=pd.DataFrame(foot, index=foot_index),
-        notes=notes,
-    )
+    shown = [labels.get(s, labels.get(s.replace("\u00b2", "2"), s)) for s in _STATS]
+    index = [*fe_rows, *shown]
+    return pd.DataFrame(foot, index=index)
 
 
 def _check_results(results: tuple[Any, ...], model_names: Sequence[str] | None) -> None:

@@ -373,6 +373,7 @@ def psm_did(
         clusters=dict(did.info.clusters),
         specification=f"{outcome} ~ {treatment} | {absorb}",
         vcov=_vcov_label(did),
+        fixed_effects=dict(did.info.fixed_effects),
         extra=extra,
     )
     return PSMDIDResult(did=did, matched=matched, scores=scores, balance=bal, info=info)

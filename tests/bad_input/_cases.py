@@ -679,6 +679,18 @@ def reading_cases() -> list[Case]:
             error=InvalidOptionError,
         ),
         Case("describe-frame", lambda df: ce.describe(df), "Panel", error=TypeError),
+        Case(
+            "correlation_table-column",
+            lambda df: ce.correlation_table(df, ["y", "not_there"]),
+            "not_there",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "balance_table-groups",
+            lambda df: ce.balance_table(df, ["y"], by="g"),
+            "groups",
+            error=InvalidOptionError,
+        ),
     ]
 
 

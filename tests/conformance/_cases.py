@@ -31,6 +31,8 @@ NOT_ESTIMATORS: dict[str, str] = {
     "harmonise": "data preparation: recodes a panel to one year's county codes",
     "read_panel": "data input: reads a user's table into a Panel",
     "describe": "data inspection: summary statistics with suspicious-value flags",
+    "correlation_table": "a paper table: correlations with stars (corr2docx)",
+    "balance_table": "a paper table: group means and their t-test (t2docx)",
 }
 """Public callables of ``countyeconomy.__all__`` that are neither estimators nor post-estimation
 routines, with the reason. Everything else callable (and not a class or a module) needs a case."""

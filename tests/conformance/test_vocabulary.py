@@ -35,7 +35,9 @@ METHOD_OPTIONS: dict[str, set[str]] = {
     "did_multiplegt": {"effects", "placebo", "normalized"},
     "event_study": {"bin_endpoints"},
     "harmonise": {"to_year", "rules", "registry", "codes_year"},
-    "describe": {"columns", "by", "stats"},
+    "describe": {"columns", "by", "stats", "digits"},
+    "correlation_table": {"columns", "vif", "digits", "stars"},
+    "balance_table": {"columns", "by", "groups", "welch", "digits", "stars"},
     "read_panel": {
         "source",
         "layout",

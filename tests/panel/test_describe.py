@@ -21,7 +21,7 @@ def _panel(values: list[float], **extra: list[float]) -> ce.Panel:
 def test_statistics_match_pandas() -> None:
     rng = np.random.default_rng(1)
     vals = rng.normal(5, 1, 50).tolist()
-    out = ce.describe(_panel(vals), "y", stats=("n", "mean", "sd", "min", "p50", "max"))
+    out = ce.describe(_panel(vals), "y", stats=("n", "mean", "sd", "min", "p50", "max")).data
     s = pd.Series(vals)
     row = out.loc["y"]
     assert row["n"] == 50 and row["mean"] == pytest.approx(s.mean())
@@ -31,20 +31,20 @@ def test_statistics_match_pandas() -> None:
 
 def test_flags_placeholders_epsilon_infinite_and_nonpositive() -> None:
     base = list(np.linspace(1.0, 3.0, 60))
-    placeholder = ce.describe(_panel([*base, 1e-8, 1e-8, 1e-8]), "y").loc["y"]
+    placeholder = ce.describe(_panel([*base, 1e-8, 1e-8, 1e-8]), "y").data.loc["y"]
     assert "machine-epsilon" in placeholder["flags"] and "placeholder" in placeholder["flags"]
     assert placeholder["n_flagged"] == 3
-    sentinel = ce.describe(_panel([*base, -9999.0, -9999.0, -9999.0]), "y").loc["y"]
+    sentinel = ce.describe(_panel([*base, -9999.0, -9999.0, -9999.0]), "y").data.loc["y"]
     assert "constant placeholder -1e+04 repeated 3 times" in sentinel["flags"]
-    logs = ce.describe(_panel([*base, -np.inf]), "y").loc["y"]
+    logs = ce.describe(_panel([*base, -np.inf]), "y").data.loc["y"]
     assert "infinite" in logs["flags"] and logs["n_flagged"] == 1
-    zero = ce.describe(_panel([*base, 0.0]), "y").loc["y"]
+    zero = ce.describe(_panel([*base, 0.0]), "y").data.loc["y"]
     assert "log is undefined" in zero["flags"] and zero["n_flagged"] == 1
 
 
 def test_by_groups_and_errors() -> None:
     p = _panel([1.0, 2.0, 3.0, 4.0], g=[0, 0, 1, 1])
-    out = ce.describe(p, "y", by="g")
+    out = ce.describe(p, "y", by="g").data
     assert out.loc[(1, "y"), "mean"] == 3.5
     with pytest.raises(FormulaError, match="nope"):
         ce.describe(p, "nope")
@@ -56,7 +56,7 @@ def test_co2_placeholders_flagged(data_dir: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         p = ce.datasets.load_county_co2()
-    out = ce.describe(p.assign(lco2=np.log(p.frame["co2"])), ["co2", "lco2"])
+    out = ce.describe(p.assign(lco2=np.log(p.frame["co2"])), ["co2", "lco2"]).data
     assert out.loc["co2", "n_flagged"] == 70 and out.loc["lco2", "n_flagged"] == 70
     assert out.loc["lco2", "min"] == pytest.approx(np.log(1e-8))
 

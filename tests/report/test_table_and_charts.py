@@ -37,7 +37,7 @@ def test_table_cells_follow_results(results: tuple[ce.estimators.TWFEResult, ...
     md = t.to_markdown()
     assert md.splitlines()[0] == "| | A | B |" and "(" in md
     latex = t.to_latex()
-    assert latex.startswith("\\begin{tabular}{lcc}") and "province^year FE" in latex
+    assert "\\begin{tabular}{lcc}" in latex and "province\\textasciicircum{}year FE" in latex
     assert "<table" in t.to_html() and isinstance(t.to_frame(), pd.DataFrame)
 
 

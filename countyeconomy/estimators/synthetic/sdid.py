@@ -248,6 +248,10 @@ def synthetic_did(
         specification=f"{outcome} ~ {method}({cohort})"
         + (f" + {' + '.join(covariates)}" if covariates else ""),
         vcov=vcov + ("" if vcov == "jackknife" else f" ({draws} draws)"),
+        fixed_effects={
+            **({} if method == "sc" else {panel.county: len(d.counties)}),
+            panel.year: len(d.years),
+        },
         warnings=d.warnings,
         extra={
             "estimator": method,
