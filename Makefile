@@ -10,7 +10,7 @@ COUNTYECONOMY_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
 export COUNTYECONOMY_DATA_DIR
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow lint typecheck unit doctest docs bench clean
+.PHONY: demo lab test test-slow lint typecheck unit doctest docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/countyeconomy demo
+
+# JupyterLab on the notebooks: the `lab` extra (JupyterLab, ipywidgets for progress-bar widgets,
+# the kernel), registered as the venv's python3 kernel
+$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[lab]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@ $(VENV)/.installed
+
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines)
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(VENV)/.lab-installed
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check countyeconomy tests benchmarks

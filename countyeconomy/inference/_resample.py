@@ -9,18 +9,28 @@ a dask cluster through ``Client.get_executor()``.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import TqdmWarning, tqdm
 
 from countyeconomy._typing import SeedLike, resolve_seed
 from countyeconomy.errors import InvalidOptionError
 
-__all__ = ["DEFAULT_CHUNK", "ChunkTask", "chunk_bounds", "map_chunks", "seed_entropy"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "ChunkTask",
+    "chunk_bounds",
+    "map_chunks",
+    "progress_bar",
+    "seed_entropy",
+]
 
 T = TypeVar("T")
 
@@ -94,7 +104,8 @@ def map_chunks(
     chunk
         Draws per chunk. The numbers depend on it, so keep it fixed to compare runs.
     progress
-        Show a tqdm progress bar (``tqdm.auto``: a widget in notebooks).
+        Show a tqdm progress bar: a widget in Jupyter when ipywidgets is installed (``make
+        lab`` installs it), else a text bar (see :func:`progress_bar`).
     """
     bounds = chunk_bounds(n_draws, chunk)
     if executor is not None and not callable(getattr(executor, "submit", None)):
@@ -106,7 +117,8 @@ def map_chunks(
     children = root.spawn(len(bounds))
     tasks = [ChunkTask(i, s, e, children[i]) for i, (s, e) in enumerate(bounds)]
     out: list[T] = []
-    with tqdm(total=n_draws, desc=desc, disable=not progress, leave=False) as bar:
+    bar_class = progress_bar() if progress else tqdm
+    with bar_class(total=n_draws, desc=desc, disable=not progress, leave=False) as bar:
         if executor is None:
             for task in tasks:
                 out.append(fn(task))
@@ -117,6 +129,28 @@ def map_chunks(
             out.append(fut.result())
             bar.update(task.size)
     return out
+
+
+def progress_bar() -> type[tqdm[Any]]:
+    """The progress-bar class: ``tqdm.auto`` (a widget in Jupyter) only when ipywidgets is
+    importable, else the text bar ``tqdm.std.tqdm``.
+
+    ``tqdm.auto`` in a Jupyter kernel without ipywidgets warns ``TqdmWarning: IProgress not
+    found``; choosing the class here means no kernel, console or script ever sees that warning.
+    Nothing is imported until a bar is first shown.
+    """
+    if "ipykernel" not in sys.modules:  # a script or console: tqdm.auto is the text bar anyway
+        return tqdm
+    try:
+        if importlib.util.find_spec("ipywidgets") is None:
+            return tqdm
+    except (ImportError, ValueError):  # a broken or half-imported ipywidgets
+        return tqdm
+    with warnings.catch_warnings():  # an ipywidgets too old for tqdm: fall back silently
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm as auto
+
+    return auto
 
 
 def seed_entropy(seed: SeedLike) -> tuple[np.random.SeedSequence, int]:

@@ -9,9 +9,10 @@ import altair as alt
 import pandas as pd
 
 from countyeconomy.errors import InputTypeError
+from countyeconomy.report._palette import TRUTH_COLOR, color_scale
 from countyeconomy.report._theme import themed
 
-__all__ = ["coefplot", "trend_chart"]
+__all__ = ["coefplot", "data_scale", "reference_rule", "trend_chart"]
 
 
 def coefplot(
@@ -20,8 +21,15 @@ def coefplot(
     keep: Sequence[str] | None = None,
     model_names: Sequence[str] | None = None,
     title: str = "",
+    truth: float | None = None,
 ) -> Any:
     """Point estimates with confidence intervals, one colour per model.
+
+    The estimate axis is chosen from the data (it does not start at zero) and a rule marks
+    ``truth`` (a known true effect, e.g. from a simulation) when given, else zero. Models whose
+    names are estimators (``"att_gt"``, ``"sun_abraham (Sun-Abraham)"``, ``"TWFE"``, ...) take
+    the estimator's colour from :data:`~countyeconomy.report.ESTIMATOR_COLORS`, the same in every
+    chart of the library.
 
     Examples
     --------
@@ -49,11 +57,17 @@ def coefplot(
         data = data[data["term"].isin(keep)]
     base = alt.Chart(data)
     y = alt.Y("term:N", title=None, sort=list(dict.fromkeys(data["term"])))
-    color = alt.Color("model:N", title="Model", legend=None if len(results) == 1 else alt.Legend())
-    offset = alt.YOffset("model:N") if len(results) > 1 else alt.YOffset()
+    color = alt.Color(
+        "model:N",
+        title="Model",
+        scale=color_scale(list(dict.fromkeys(data["model"]))),
+        legend=None if len(results) == 1 else alt.Legend(labelLimit=320),
+    )
+    offset = alt.YOffset("model:N", sort=names) if len(results) > 1 else alt.YOffset()
+    x_title = f"Estimate ({int(level * 100)}% CI)"
     rules = base.mark_rule(strokeWidth=2).encode(
         y=y,
-        x=alt.X("ci_low:Q", title=f"Estimate ({int(level * 100)}% CI)"),
+        x=alt.X("ci_low:Q", title=x_title, scale=data_scale()),
         x2="ci_high:Q",
         color=color,
         yOffset=offset,
@@ -70,13 +84,27 @@ def coefplot(
             alt.Tooltip("std_error:Q", format=".4f"),
         ],
     )
-    zero = (
-        alt.Chart(pd.DataFrame({"x": [0.0]}))
-        .mark_rule(strokeDash=[4, 4], color="#888")
-        .encode(x="x:Q")
-    )
-    chart = alt.layer(zero, rules, points).properties(title=title)
-    return themed(chart, height=max(60, 40 * data["term"].nunique()))
+    chart = alt.layer(reference_rule("x", truth), rules, points).properties(title=title)
+    per_term = max(40, 16 * len(results))
+    return themed(chart, height=max(60, per_term * data["term"].nunique()))
+
+
+def data_scale() -> Any:
+    """A continuous scale chosen from the data: no zero anchor, a little padding."""
+    return alt.Scale(zero=False, padding=12)
+
+
+def reference_rule(channel: str, truth: float | None = None) -> Any:
+    """A rule across the chart at ``truth`` (solid black, labelled in the tooltip) or at zero
+    (dashed grey); ``channel`` is ``"x"`` or ``"y"``."""
+    if truth is None:
+        frame = pd.DataFrame({"value": [0.0], "reference": ["zero"]})
+        mark = alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="#888")
+    else:
+        frame = pd.DataFrame({"value": [float(truth)], "reference": ["truth"]})
+        mark = alt.Chart(frame).mark_rule(color=TRUTH_COLOR, strokeWidth=1.5)
+    enc = alt.X("value:Q") if channel == "x" else alt.Y("value:Q")
+    return mark.encode(enc, tooltip=["reference", alt.Tooltip("value:Q", format=".4f")])
 
 
 def trend_chart(frame: pd.DataFrame, *, x: str, y: str, color: str, title: str = "") -> Any:

@@ -136,22 +136,34 @@ class EstimatorComparison(FrozenResult):
         return Summary("Event-study estimators side by side", wide, foot)
 
     def plot(self) -> Any:
-        """Estimates and confidence intervals over event time, one colour per estimator."""
+        """Estimates and confidence intervals over event time, one colour per estimator (the
+        library's estimator colours), the marker shape giving each estimator's normalisation."""
         import altair as alt
 
-        from countyeconomy.report import themed
+        from countyeconomy.estimators.staggered.compare import NORMALISATION
+        from countyeconomy.report import color_scale, data_scale, themed
 
         f = self.frame
         keys = list(dict.fromkeys(f["estimator"]))
         offset = {k: (i - (len(keys) - 1) / 2) * 0.12 for i, k in enumerate(keys)}
-        f = f.assign(x=f["event_time"] + f["estimator"].map(offset))
+        norm = {k: NORMALISATION[k][0] if k in NORMALISATION else "" for k in keys}
+        f = f.assign(
+            x=f["event_time"] + f["estimator"].map(offset),
+            normalisation=f["estimator"].map(norm),
+        )
         base = alt.Chart(f).encode(
             x=alt.X("x:Q", title="event time"),
-            color=alt.Color("estimator:N", sort=keys, title=None),
+            color=alt.Color("estimator:N", sort=keys, title=None, scale=color_scale(keys)),
         )
         points = base.mark_point(filled=True).encode(
-            y=alt.Y("estimate:Q", title="estimate"),
-            tooltip=["estimator", "event_time", alt.Tooltip("estimate:Q", format=".4f")],
+            y=alt.Y("estimate:Q", title="estimate", scale=data_scale()),
+            shape=alt.Shape("normalisation:N", title="Normalisation"),
+            tooltip=[
+                "estimator",
+                "normalisation",
+                "event_time",
+                alt.Tooltip("estimate:Q", format=".4f"),
+            ],
         )
         bars = base.mark_rule().encode(y="ci_low:Q", y2="ci_high:Q")
         zero = alt.Chart(f).mark_rule(strokeDash=[4, 4], color="#888").encode(y=alt.datum(0))

@@ -29,7 +29,7 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "conventions.m
 METHOD_OPTIONS: dict[str, set[str]] = {
     "att_gt": {"anticipation", "base_period"},
     "triple_did": {"anticipation", "base_period"},
-    "coefplot": {"keep", "model_names", "title"},
+    "coefplot": {"keep", "model_names", "title", "truth"},
     "compare_event_studies": {"estimators"},
     "dose_did": {"degree", "knots", "discrete", "grid", "bins"},
     "did_multiplegt": {"effects", "placebo", "normalized"},

@@ -149,33 +149,60 @@ class EventResultBase(CoefResult):
 def event_chart(
     frame: pd.DataFrame,
     *,
-    title: str = "",
+    title: Any = "",
     truth: pd.DataFrame | None = None,
     level: float = 0.95,
 ) -> Any:
-    """Points and CI bars over event time, one colour (and x offset) per ``estimator`` value."""
+    """Points and CI bars over event time, one colour (and x offset) per ``estimator`` value.
+
+    Estimators take their colour from :func:`countyeconomy.report.color_scale` (the same in every
+    chart); the axis is chosen from the data; zero and the onset are marked.
+    """
     import altair as alt
 
-    from countyeconomy.report import themed
+    from countyeconomy.report import TRUTH_COLOR, color_scale, data_scale, themed
 
     data = frame.copy()
     if "estimator" not in data:
         data["estimator"] = "estimate"
-    several = data["estimator"].nunique() > 1
-    x = alt.X("event_time:Q", title="Years since adoption")
-    color = alt.Color("estimator:N", title="Estimator", legend=alt.Legend() if several else None)
-    base = alt.Chart(data).encode(x=x, color=color)
+    names = list(dict.fromkeys(data["estimator"]))
+    several = len(names) > 1
+    x = alt.X(
+        "event_time:Q",
+        title="Years since adoption",
+        axis=alt.Axis(tickMinStep=1, format="d"),
+        scale=alt.Scale(nice=False, padding=14),
+    )
+    color = alt.Color(
+        "estimator:N",
+        title="Estimator",
+        scale=color_scale(names),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=320) if several else None,
+    )
     if several:
-        names = list(dict.fromkeys(data["estimator"]))
         step = 0.6 / max(len(names), 1)
         shift = {n: (i - (len(names) - 1) / 2) * step for i, n in enumerate(names)}
         data["event_time"] = data["event_time"] + data["estimator"].map(shift)
-        base = alt.Chart(data).encode(x=x, color=color)
+    base = alt.Chart(data).encode(x=x, color=color)
     rules = base.mark_rule(strokeWidth=2).encode(
-        y=alt.Y("ci_low:Q", title=f"Estimate ({int(level * 100)}% CI)"), y2="ci_high:Q"
+        y=alt.Y("ci_low:Q", title=f"Estimate ({int(level * 100)}% CI)", scale=data_scale()),
+        y2="ci_high:Q",
     )
-    tip = ["estimator", "event_time", alt.Tooltip("estimate:Q", format=".4f")]
-    points = base.mark_point(filled=True, size=50).encode(y="estimate:Q", tooltip=tip)
+    tip = [c for c in ("estimator", "normalisation") if c in data.columns]
+    tip_full = [*tip, "event_time", alt.Tooltip("estimate:Q", format=".4f")]
+    shape: Any = alt.Shape()
+    if "normalisation" in data.columns:
+        kinds = list(dict.fromkeys(data["normalisation"]))
+        marks = ["circle", "diamond", "square", "triangle-up"]
+        shape = alt.Shape(
+            "normalisation:N",
+            title="Normalisation",
+            scale=alt.Scale(domain=kinds, range=marks[: len(kinds)]),
+            legend=alt.Legend(orient="bottom"),
+        )
+    points = base.mark_point(filled=True, size=50).encode(
+        y="estimate:Q", tooltip=tip_full, shape=shape
+    )
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#888").encode(y="y:Q")
     onset = (
         alt.Chart(pd.DataFrame({"x": [-0.5]}))
@@ -187,12 +214,15 @@ def event_chart(
         t = truth.rename(columns={"att": "truth"})[["event_time", "truth"]]
         line = (
             alt.Chart(t)
-            .mark_line(color="black", strokeDash=[2, 2], point=True)
+            .mark_line(color=TRUTH_COLOR, strokeDash=[2, 2], point=True)
             .encode(x="event_time:Q", y="truth:Q", tooltip=["event_time", "truth"])
         )
         layers.append(line)
     chart = alt.layer(*layers).properties(title=title)
-    return themed(chart)
+    if not several:
+        return themed(chart)
+    n_times = int(frame["event_time"].nunique())
+    return themed(chart, width=min(720, max(420, 16 * len(names) * n_times)))
 
 
 def no_never_treated_error(method: str) -> IdentificationError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from countyeconomy.results import FitInfo, FrozenResult, Summary
 
 __all__ = [
     "DEFAULT_ESTIMATORS",
+    "NORMALISATION",
     "ComparisonResult",
     "EstimatorSkippedWarning",
     "compare_event_studies",
@@ -34,6 +36,33 @@ __all__ = [
 
 DEFAULT_ESTIMATORS = ("event_study", "att_gt", "sun_abraham", "imputation_did", "did_multiplegt")
 """The keys run by default: every entry of :data:`countyeconomy.estimators.registry.ESTIMATORS`."""
+
+REFERENCE_MINUS_ONE = "vs event time -1"
+ALL_UNTREATED = "vs all untreated periods"
+
+NORMALISATION: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "event_study": (REFERENCE_MINUS_ONE, "coefficients relative to event time -1 (set to 0)"),
+        "att_gt": (
+            REFERENCE_MINUS_ONE,
+            "long differences to event time -1 (base_period='universal'; -1 set to 0)",
+        ),
+        "sun_abraham": (REFERENCE_MINUS_ONE, "relative to event time -1 (set to 0)"),
+        "imputation_did": (
+            ALL_UNTREATED,
+            "effects and leads against all untreated county-years (imputed counterfactual); "
+            "no period set to 0, not re-normalised to -1",
+        ),
+        "did_multiplegt": (
+            REFERENCE_MINUS_ONE,
+            "long differences to the period before the first switch (event time -1, set to 0)",
+        ),
+    }
+)
+"""Each registry estimator's normalisation: a short label (the chart's shape legend) and the
+full statement (tooltips, subtitles, the summary footer). Only the BJS leads and effects are
+measured against all untreated periods; the others share the reference period -1, so the charts
+draw BJS with its own marker rather than silently re-normalising it."""
 
 _FRAME_COLUMNS = ["estimator", "event_time", "estimate", "std_error", "ci_low", "ci_high"]
 
@@ -55,7 +84,8 @@ class ComparisonResult(FrozenResult):
         The underlying result of each estimator, by key (``"event_study"``, ``"att_gt"``, ...).
     info
         :class:`~countyeconomy.results.FitInfo` with ``extra``: ``window``, ``estimators`` (the
-        keys requested), ``titles`` (key -> label), ``skipped`` (key -> reason), ``control``.
+        keys requested), ``titles`` (key -> label), ``skipped`` (key -> reason), ``control``,
+        ``normalisation`` (key -> (short label, statement); see :data:`NORMALISATION`).
     level
         Confidence level of the intervals.
     """
@@ -143,14 +173,34 @@ class ComparisonResult(FrozenResult):
         t = self.table().reset_index().rename(columns={"event_time": "term"})
         t["term"] = t["term"].astype(str)
         foot = [("Window", str(tuple(self.info.extra["window"])))]
+        norm = self.info.extra.get("normalisation", {})
+        foot += [(f"Normalisation {k}", v[1]) for k, v in norm.items() if k in self.results]
         foot += [(f"Skipped {k}", v) for k, v in self.info.extra["skipped"].items()]
         return Summary("Event studies compared", t, tuple(foot))
 
     def plot(self, *, truth: pd.DataFrame | None = None) -> Any:
-        """One chart: each estimator's event-time estimates and CIs, dodged; ``truth`` as a line."""
-        return event_chart(
-            self.frame, title="Event studies compared", truth=truth, level=self.level
-        )
+        """One chart: each estimator's event-time estimates and CIs, dodged; ``truth`` as a line.
+
+        Each estimator keeps its own normalisation (see :data:`NORMALISATION`): the marker shape
+        says which (``vs event time -1`` or ``vs all untreated periods``), the tooltip and the
+        subtitle state it in full. Colours are the estimators' colours of
+        :data:`countyeconomy.report.ESTIMATOR_COLORS`.
+        """
+        import altair as alt
+
+        titles = self.info.extra["titles"]
+        norm = self.info.extra.get("normalisation", {})
+        short = {titles[k]: norm[k][0] for k in norm}
+        data = self.frame.assign(normalisation=self.frame["estimator"].map(short))
+        shown = [k for k in self.info.extra["estimators"] if k in self.results and k in norm]
+        same = [k for k in shown if norm[k][0] == REFERENCE_MINUS_ONE]
+        subtitle = [f"{', '.join(same)}: relative to event time -1 (set to 0)"] if same else []
+        subtitle += [f"{k}: {norm[k][1]}" for k in shown if k not in same]
+        title = alt.TitleParams("Event studies compared", subtitle=subtitle, subtitleFontSize=10)
+        if truth is not None and not data.empty:
+            t = truth["event_time"]
+            truth = truth[(t >= data["event_time"].min()) & (t <= data["event_time"].max())]
+        return event_chart(data, title=title, truth=truth, level=self.level)
 
 
 def _frame_of(result: Any, level: float) -> pd.DataFrame:
@@ -210,6 +260,11 @@ def compare_event_studies(
     ``"imputation_did"`` (with ``-lo - 1`` pre-trend leads); ``"did_multiplegt"`` (on the implied
     0/1 treatment; effect ``l`` at event time ``l - 1``, placebo ``l`` at ``-l - 1``). The former
     keys ``"twfe"``, ``"cs"``, ``"sa"``, ``"bjs"``, ``"dcdh"`` still work with a ``FutureWarning``.
+
+    The estimates keep each estimator's own normalisation (:data:`NORMALISATION`, also in
+    ``info.normalisation``): all but ``imputation_did`` are relative to event time -1; BJS effects
+    and leads are measured against all untreated periods and are not re-normalised. The chart
+    (``.plot()``) marks the two kinds with different shapes and states them in its subtitle.
 
     ``control``, ``covariates`` and ``vcov`` are passed to every estimator that accepts them
     (``control=None``: each estimator's default comparison group). An estimator that does not
@@ -286,6 +341,7 @@ def compare_event_studies(
             "titles": titles,
             "skipped": skipped,
             "control": control,
+            "normalisation": {k: NORMALISATION[k] for k in keys if k in NORMALISATION},
         },
     )
     return ComparisonResult(frame, results, info, level)
