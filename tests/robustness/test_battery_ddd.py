@@ -90,3 +90,15 @@ def test_battery_check() -> None:
     # run by default exactly when the design has an eligible group
     assert _resolve_checks(None) == CHECKS
     assert _resolve_checks(None, OPTIONAL_CHECKS) == (*CHECKS, "triple_did")
+
+
+def test_compare_event_studies_runs_triple_did_with_eligible_group() -> None:
+    df = ddd_panel()
+    res = ce.compare_event_studies(
+        df, "y", "g", estimators=("att_gt", "triple_did"), window=(-3, 2), eligible="q", **KEYS
+    )
+    ref = ce.triple_did(df, "y", cohort="g", eligible="q", base_period="universal", **KEYS)
+    ref_frame = ref.aggregate("dynamic").to_frame().query("-3 <= event_time <= 2")
+    got = res.results["triple_did"].to_frame().query("-3 <= event_time <= 2")
+    np.testing.assert_allclose(got["estimate"], ref_frame["estimate"], rtol=1e-12)
+    assert "triple_did" in res.info.normalisation

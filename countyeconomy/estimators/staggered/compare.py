@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 DEFAULT_ESTIMATORS = ("event_study", "att_gt", "sun_abraham", "imputation_did", "did_multiplegt")
-"""The keys run by default: every entry of :data:`countyeconomy.estimators.registry.ESTIMATORS`."""
+"""The keys run by default: the registry's heterogeneity-robust event studies and the TWFE event
+study. ``"triple_did"`` (which needs ``eligible=``) and any other registry entry run when named in
+``estimators=``."""
 
 REFERENCE_MINUS_ONE = "vs event time -1"
 ALL_UNTREATED = "vs all untreated periods"
@@ -56,6 +58,10 @@ NORMALISATION: Mapping[str, tuple[str, str]] = MappingProxyType(
         "did_multiplegt": (
             REFERENCE_MINUS_ONE,
             "long differences to the period before the first switch (event time -1, set to 0)",
+        ),
+        "triple_did": (
+            REFERENCE_MINUS_ONE,
+            "DDD long differences to event time -1 (base_period='universal'; -1 set to 0)",
         ),
     }
 )
@@ -250,6 +256,7 @@ def compare_event_studies(
     level: float = 0.95,
     county: str | None = None,
     year: str | None = None,
+    eligible: str | None = None,
 ) -> ComparisonResult:
     """Run several event-study estimators on one design and line them up.
 
@@ -258,7 +265,9 @@ def compare_event_studies(
     (Callaway-Sant'Anna ``att_gt(..., base_period="universal").aggregate("dynamic")``, a long
     difference to -1, comparable with the regression event studies); ``"sun_abraham"``;
     ``"imputation_did"`` (with ``-lo - 1`` pre-trend leads); ``"did_multiplegt"`` (on the implied
-    0/1 treatment; effect ``l`` at event time ``l - 1``, placebo ``l`` at ``-l - 1``). The former
+    0/1 treatment; effect ``l`` at event time ``l - 1``, placebo ``l`` at ``-l - 1``);
+    ``"triple_did"`` (when named, with ``eligible=`` the 0/1 eligible-group column: the DDD event
+    study of Ortiz-Villavicencio and Sant'Anna, long differences to -1). The former
     keys ``"twfe"``, ``"cs"``, ``"sa"``, ``"bjs"``, ``"dcdh"`` still work with a ``FutureWarning``.
 
     The estimates keep each estimator's own normalisation (:data:`NORMALISATION`, also in
@@ -302,7 +311,7 @@ def compare_event_studies(
         cohort_by_row(panel, cohort)  # whole years, constant within county (else an error)
     lo, hi = int(window[0]), int(window[1])
     design = registry.EventStudyDesign(
-        panel, outcome, cohort, (lo, hi), control, tuple(covariates), vcov
+        panel, outcome, cohort, (lo, hi), control, tuple(covariates), vcov, eligible
     )
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
