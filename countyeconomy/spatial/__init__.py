@@ -8,6 +8,12 @@ and the estimators may not import the weights.
 
 from countyeconomy.spatial._api import sar_panel, sdem_panel, sdm_panel, sem_panel
 from countyeconomy.spatial._by_year import MoranByYearResult, moran_by_year, ring_exposure
+from countyeconomy.spatial._contiguity import (
+    PREFECTURE_POLYGONS,
+    contiguity_weights,
+    economic_weights,
+    prefecture_polygons,
+)
 from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
 from countyeconomy.spatial._models import SpatialPanelResult
 from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
@@ -25,6 +31,7 @@ from countyeconomy.spatial._weights import (
 __all__ = [
     "CLUSTER_LABELS",
     "EARTH_RADIUS_KM",
+    "PREFECTURE_POLYGONS",
     "GlobalSpatialResult",
     "IslandsWarning",
     "LocalMoranResult",
@@ -34,8 +41,10 @@ __all__ = [
     "SpatialWeights",
     "SpatialWeightsError",
     "align_values",
+    "contiguity_weights",
     "distance_weights",
     "durbin_tests",
+    "economic_weights",
     "gearys_c",
     "knn_weights",
     "local_morans_i",
@@ -43,6 +52,7 @@ __all__ = [
     "moran_by_year",
     "morans_i",
     "nested_weights",
+    "prefecture_polygons",
     "ring_exposure",
     "sar_panel",
     "sdem_panel",
