@@ -8,6 +8,7 @@ and the estimators may not import the weights.
 
 from countyeconomy.spatial._api import sar_panel, sdem_panel, sdm_panel, sem_panel
 from countyeconomy.spatial._by_year import MoranByYearResult, moran_by_year, ring_exposure
+from countyeconomy.spatial._charts import county_map, moran_scatter, moran_slope, spillover_chart
 from countyeconomy.spatial._contiguity import (
     PREFECTURE_POLYGONS,
     contiguity_weights,
@@ -42,6 +43,7 @@ __all__ = [
     "SpatialWeightsError",
     "align_values",
     "contiguity_weights",
+    "county_map",
     "distance_weights",
     "durbin_tests",
     "economic_weights",
@@ -50,6 +52,8 @@ __all__ = [
     "local_morans_i",
     "lr_test",
     "moran_by_year",
+    "moran_scatter",
+    "moran_slope",
     "morans_i",
     "nested_weights",
     "prefecture_polygons",
@@ -58,5 +62,6 @@ __all__ = [
     "sdem_panel",
     "sdm_panel",
     "sem_panel",
+    "spillover_chart",
     "weights_by_year",
 ]
