@@ -16,6 +16,7 @@ from countyeconomy.spatial._contiguity import (
     prefecture_polygons,
 )
 from countyeconomy.spatial._local import CLUSTER_LABELS, LocalMoranResult, local_morans_i
+from countyeconomy.spatial._logdet import LogDetEstimate, log_det_mc
 from countyeconomy.spatial._models import SpatialPanelResult
 from countyeconomy.spatial._moran import GlobalSpatialResult, align_values, gearys_c, morans_i
 from countyeconomy.spatial._more_weights import nested_weights, weights_by_year
@@ -36,6 +37,7 @@ __all__ = [
     "GlobalSpatialResult",
     "IslandsWarning",
     "LocalMoranResult",
+    "LogDetEstimate",
     "MoranByYearResult",
     "SpatialPanelResult",
     "SpatialTestResult",
@@ -50,6 +52,7 @@ __all__ = [
     "gearys_c",
     "knn_weights",
     "local_morans_i",
+    "log_det_mc",
     "lr_test",
     "moran_by_year",
     "moran_scatter",
