@@ -2,6 +2,7 @@
 wild cluster bootstrap and randomization (placebo) inference."""
 
 from countyeconomy.inference._compute import VcovInputs, VcovResult, compute_vcov, is_nested
+from countyeconomy.inference._conley import Conley, IndefiniteCovarianceWarning
 from countyeconomy.inference._draws import (
     INTERVAL_DRAWS,
     MIN_DRAWS,
@@ -48,10 +49,12 @@ __all__ = [
     "SSC_CHOICES",
     "ChunkTask",
     "Cluster",
+    "Conley",
     "DriscollKraay",
     "FewDrawsWarning",
     "FittedLinearModel",
     "FittedLinearResult",
+    "IndefiniteCovarianceWarning",
     "PlaceboResult",
     "VcovInputs",
     "VcovResult",

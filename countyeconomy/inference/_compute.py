@@ -20,7 +20,8 @@ smaller cluster count (fixest ``cluster.df="min"``, as reghdfe and ivreg2) unles
 ``Cluster(..., df="conventional")``: then each component ``V_1``, ``V_2``, ``V_12`` gets its own
 ``G_k/(G_k-1)`` (Cameron, Gelbach and Miller 2011; the rest of the factor is unchanged).
 Driscoll-Kraay uses the clustered factors with ``G = T`` (the number of periods) and
-``K_nested = 0``.
+``K_nested = 0``. Conley spatial-HAC uses the hc1 factor ``N/(N-k-K_fe)`` (``1`` under ``none``),
+so that a zero cutoff without lags reproduces hc1 exactly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from countyeconomy._typing import FloatArray, SmallSampleCorrection
 from countyeconomy.errors import IdentificationError, InvalidOptionError
+from countyeconomy.inference._conley import Conley, conley_meat
 from countyeconomy.inference._specs import HC1, IID, Cluster, DriscollKraay, VcovSpec
 from countyeconomy.linalg import Factor, cluster_meat, cross, driscoll_kraay_meat, hc_meat, sandwich
 
@@ -184,8 +186,9 @@ def compute_vcov(
 ) -> VcovResult:
     """Covariance of the slope coefficients under ``spec`` and convention ``ssc``.
 
-    ``clusters`` holds the cluster factors for :class:`Cluster` and the time factor (codes in
-    chronological order) for :class:`DriscollKraay`.
+    ``clusters`` holds the cluster factors for :class:`Cluster`, the time factor (codes in
+    chronological order) for :class:`DriscollKraay`, and the period, county and places factors
+    for :class:`Conley` (see :func:`cluster_factors`).
     """
     n = inp.nobs
     k = inp.bread.shape[0]
@@ -195,6 +198,10 @@ def compute_vcov(
             f"no residual degrees of freedom: {n} rows for {df_full} parameters (slopes and fixed "
             "effects)."
         )
+    if isinstance(spec, Conley):
+        meat = conley_meat(inp.scores, spec, list(clusters or []))
+        factor = 1.0 if ssc == "none" else n / (n - df_full)
+        return VcovResult(factor * sandwich(inp.bread, meat), n - df_full, {}, factor)
     if isinstance(spec, IID):
         denom = n if ssc == "none" else n - df_full
         return VcovResult((inp.rss / denom) * inp.bread, n - df_full, {}, n / denom)
@@ -226,6 +233,6 @@ def compute_vcov(
             factor = (t / (t - 1)) * (n - 1) / (n - df_full)
         return VcovResult(factor * sandwich(inp.bread, meat), t - 1, {time.name: t}, factor)
     raise InvalidOptionError(
-        f"vcov={spec!r} is not a covariance spec; use IID(), HC1(), Cluster(...) or "
-        "DriscollKraay(...), or resolve a string with resolve_vcov."
+        f"vcov={spec!r} is not a covariance spec; use IID(), HC1(), Cluster(...), "
+        "DriscollKraay(...) or Conley(...), or resolve a string with resolve_vcov."
     )

@@ -15,6 +15,7 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import IdentificationError, InvalidOptionError
+from countyeconomy.inference._conley import Conley, conley_factors
 from countyeconomy.inference._specs import Cluster, DriscollKraay, VcovSpec
 from countyeconomy.linalg import Factor, factorize
 
@@ -173,8 +174,11 @@ def cluster_factors(model: FittedLinearModel, spec: VcovSpec) -> list[Factor] | 
     """The grouping factors :func:`~countyeconomy.inference.compute_vcov` needs for ``spec``.
 
     One factor per cluster variable for :class:`Cluster`; the year factor (codes in
-    chronological order) for :class:`DriscollKraay`; ``None`` for iid and HC1.
+    chronological order) for :class:`DriscollKraay`; the period, county and places (with their
+    coordinates) for :class:`Conley`; ``None`` for iid and HC1.
     """
+    if isinstance(spec, Conley):
+        return conley_factors(model, spec)
     if isinstance(spec, Cluster):
         return [cluster_factor(model, v) for v in spec.variables]
     if isinstance(spec, DriscollKraay):

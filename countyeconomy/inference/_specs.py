@@ -3,7 +3,7 @@
 Strings are resolved by one pure rule, never by a registry that could change: ``"iid"``,
 ``"hc1"`` (also ``"hetero"`` and ``"robust"``) are the built-in names; any other string is a
 column name, ``"name"`` meaning ``Cluster("name")`` (``"A+B"`` and ``"cluster:A+B"`` meaning
-``Cluster("A", "B")``).
+``Cluster("A", "B")``). The one other prefix, ``"conley:<km>"``, means ``Conley(cutoff_km=<km>)``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Literal, get_args
 
 from countyeconomy._typing import SmallSampleCorrection, check_option
 from countyeconomy.errors import InvalidOptionError
+from countyeconomy.inference._conley import Conley
 
 __all__ = [
     "BUILTIN_VCOV_NAMES",
@@ -22,6 +23,7 @@ __all__ = [
     "SSC_CHOICES",
     "Cluster",
     "ClusterDF",
+    "Conley",
     "DriscollKraay",
     "VcovSpec",
     "describe_vcov",
@@ -110,7 +112,7 @@ class DriscollKraay:
             )
 
 
-VcovSpec = IID | HC1 | Cluster | DriscollKraay
+VcovSpec = IID | HC1 | Cluster | DriscollKraay | Conley
 
 _BUILTIN: dict[str, IID | HC1] = {"iid": IID(), "hc1": HC1(), "hetero": HC1(), "robust": HC1()}
 BUILTIN_VCOV_NAMES: tuple[str, ...] = tuple(_BUILTIN)
@@ -145,19 +147,22 @@ def resolve_vcov(spec: str | VcovSpec) -> VcovSpec:
 
     ``"iid"``; ``"hc1"`` (also ``"hetero"``, ``"robust"``); any other string is a cluster
     column: ``"county"`` is ``Cluster("county")``, ``"county+year"`` and ``"cluster:county+year"``
-    are ``Cluster("county", "year")``. Whether the column exists is checked by the estimator.
+    are ``Cluster("county", "year")``; ``"conley:100"`` is ``Conley(cutoff_km=100)``. Whether the
+    column exists is checked by the estimator.
 
     >>> resolve_vcov("province")
     Cluster(variables=('province',), kind='cluster', df='min')
     >>> resolve_vcov("robust")
     HC1(kind='hc1')
     """
-    if isinstance(spec, IID | HC1 | Cluster | DriscollKraay):
+    if isinstance(spec, IID | HC1 | Cluster | DriscollKraay | Conley):
         return spec
     if isinstance(spec, str):
         text = spec.strip()
         if text in _BUILTIN:
             return _BUILTIN[text]
+        if text.startswith("conley:"):
+            return _conley_from_text(spec, text.split(":", 1)[1])
         if text.startswith("cluster:"):
             text = text.split(":", 1)[1]
         names = [s.strip() for s in text.split("+")]
@@ -167,8 +172,19 @@ def resolve_vcov(spec: str | VcovSpec) -> VcovSpec:
     raise InvalidOptionError(
         f"vcov={spec!r} is not valid; use one of {valid}, a cluster column name such as "
         "'county' or 'county+year', or an object such as Cluster(\"county\"), "
-        'Cluster("county", "year") or DriscollKraay(lags=2).'
+        'Cluster("county", "year"), DriscollKraay(lags=2) or Conley(cutoff_km=100).'
     )
+
+
+def _conley_from_text(spec: str, km: str) -> Conley:
+    try:
+        cutoff = float(km)
+    except ValueError:
+        raise InvalidOptionError(
+            f"vcov={spec!r} is not valid; 'conley:<km>' takes a distance, e.g. 'conley:100', "
+            "or pass Conley(cutoff_km=100, kernel=..., lags=...)."
+        ) from None
+    return Conley(cutoff_km=cutoff)
 
 
 def resolve_ssc(ssc: str) -> SmallSampleCorrection:
@@ -183,4 +199,6 @@ def describe_vcov(spec: VcovSpec) -> str:
         return f"cluster ({', '.join(spec.variables)}{conv})"
     if isinstance(spec, DriscollKraay):
         return f"Driscoll-Kraay ({spec.lags} lags)"
+    if isinstance(spec, Conley):
+        return f"Conley ({spec.cutoff_km:g} km, {spec.kernel}, {spec.lags} lags)"
     return spec.kind

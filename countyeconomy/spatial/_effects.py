@@ -4,9 +4,10 @@ For regressor ``k`` with coefficient ``beta_k`` (and ``theta_k`` on ``W x_k`` in
 ``N x N`` matrix of partial derivatives is ``S(rho)^-1 (beta_k I + theta_k W)``; the direct effect
 is the mean of its diagonal, the total effect the mean row sum, the indirect effect their
 difference. Traces come from the eigenvalues ``omega`` of ``W`` when the effects are simulated:
-``tr S^-1 = sum 1 / (1 - rho omega)``, ``tr S^-1 W = sum omega / (1 - rho omega)`` (else from a
-dense inverse of ``S`` at each value of ``rho`` the delta method needs); row sums from
-one sparse solve (``(beta_k + theta_k) / (1 - rho)`` for row-standardised W without islands).
+``tr S^-1 = sum 1 / (1 - rho omega)``, ``tr S^-1 W = sum omega / (1 - rho omega)`` (else from one
+dense inverse of ``S`` at the estimate, which also gives the traces' derivatives in ``rho`` for the
+delta method); row sums from one sparse solve (``(beta_k + theta_k) / (1 - rho)`` for
+row-standardised W without islands).
 
 Standard errors: by simulation (draws of the parameters from their estimated normal
 distribution, LeSage and Pace's method; seeded through
@@ -26,6 +27,7 @@ from scipy.sparse.linalg import spsolve
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.inference import ChunkTask
+from countyeconomy.spatial._ml import inverse_traces
 
 __all__ = ["EffectsSpec", "effects_table", "point_effects"]
 
@@ -41,29 +43,55 @@ class EffectsSpec:
     eig: Any
     w: Any
     row_sums_one: bool
-    cache: dict[float, tuple[float, float]] = field(default_factory=dict, compare=False)
+    cache: dict[float, tuple[float, float, float, float]] = field(
+        default_factory=dict, compare=False
+    )
+
+    def _traces(self, rho: float) -> tuple[float, float, float, float]:
+        """``tr S^-1 / N``, ``tr S^-1 W / N`` and their derivatives in ``rho``, from one dense
+        inverse (cached per ``rho``): ``d tr S^-1 = tr S^-1 W S^-1``, ``d tr S^-1 W =
+        tr (S^-1 W)^2``, each an elementwise sum with ``G = W S^-1`` (``O(N^2)``)."""
+        if rho not in self.cache:
+            self.cache[rho] = inverse_traces(self.w, rho)[1]
+        return self.cache[rho]
+
+    def _sums(self, rho: float) -> tuple[float, float]:
+        """``1'S^-1 1 / N`` and ``1'S^-1 W 1 / N`` (two sparse solves)."""
+        if self.row_sums_one:
+            return 1.0 / (1.0 - rho), 1.0 / (1.0 - rho)
+        w: sp.csr_array = self.w
+        n = w.shape[0]
+        s = sp.csc_array(sp.eye_array(n) - rho * w)
+        one = np.ones(n)
+        return float(spsolve(s, one).sum()) / n, float(spsolve(s, w @ one).sum()) / n
 
     def scalars(self, rho: float) -> tuple[float, float, float, float]:
         """``tr S^-1 / N``, ``tr S^-1 W / N``, ``1'S^-1 1 / N``, ``1'S^-1 W 1 / N``."""
-        w: sp.csr_array = self.w
-        n = w.shape[0]
         if self.eig is not None:
+            n = len(self.eig)
             d = 1.0 - rho * self.eig
             a = float((1.0 / d).real.sum()) / n
             b = float((self.eig / d).real.sum()) / n
-        elif rho in self.cache:
-            a, b = self.cache[rho]
-        else:  # no eigenvalues: one dense inverse per value of rho (the delta method's three)
-            s_inv = np.linalg.inv(np.eye(n) - rho * w.toarray())
-            a = float(np.trace(s_inv)) / n
-            b = float(np.asarray(w.T.multiply(s_inv).sum())) / n
-            self.cache[rho] = (a, b)
-        if self.row_sums_one:
-            return a, b, 1.0 / (1.0 - rho), 1.0 / (1.0 - rho)
-        s = sp.csc_array(sp.eye_array(n) - rho * w)
-        one = np.ones(n)
-        v = spsolve(s, one)
-        return a, b, float(v.sum()) / n, float(spsolve(s, w @ one).sum()) / n
+        else:  # no eigenvalues: one dense inverse per value of rho
+            a, b, _, _ = self._traces(rho)
+        return (a, b, *self._sums(rho))
+
+    def rho_gradient(self, params: FloatArray) -> FloatArray:
+        """``(K, 3)`` derivative of the effects in ``rho`` without eigenvalues: the trace parts
+        analytically (from the inverse already computed at ``rho``), the row sums by central
+        differences (sparse solves)."""
+        rho = float(params[self.rho_pos])
+        _, _, da, db = self._traces(rho)
+        h = 1e-6 * max(1.0, abs(rho))
+        up, dn = self._sums(rho + h), self._sums(rho - h)
+        dc, dd = (up[0] - dn[0]) / (2 * h), (up[1] - dn[1]) / (2 * h)
+        out = np.empty((len(self.names), 3))
+        for k, (bp, tp) in enumerate(zip(self.beta_pos, self.theta_pos, strict=True)):
+            beta = params[bp]
+            theta = params[tp] if tp is not None else 0.0
+            direct, total = beta * da + theta * db, beta * dc + theta * dd
+            out[k] = (direct, total - direct, total)
+        return out
 
 
 def point_effects(spec: EffectsSpec, params: FloatArray) -> FloatArray:
@@ -103,6 +131,9 @@ def _delta_se(spec: EffectsSpec, params: FloatArray, vcov: FloatArray) -> FloatA
     base = point_effects(spec, params)
     grads = np.empty((*base.shape, params.size))
     for j in range(params.size):
+        if j == spec.rho_pos and spec.eig is None:  # analytic: no dense inverse at rho +- h
+            grads[..., j] = spec.rho_gradient(params)
+            continue
         h = 1e-6 * max(1.0, abs(float(params[j])))
         up, dn = params.copy(), params.copy()
         up[j] += h

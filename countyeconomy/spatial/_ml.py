@@ -40,6 +40,7 @@ __all__ = [
     "demean",
     "fit_error",
     "fit_lag",
+    "inverse_traces",
     "log_det",
     "scheme",
     "spatial_lag",
@@ -112,6 +113,8 @@ class MLFit:
     loglik: float
     rho: float
     residuals: FloatArray
+    traces: tuple[float, float, float, float] | None = None
+    """SAR/SDM: :func:`inverse_traces` at ``rho`` (shared with the effects)."""
 
 
 @dataclass(frozen=True)
@@ -150,14 +153,34 @@ def _maximise(f: object, bounds: tuple[float, float]) -> float:
     return float(res.x)
 
 
-def _traces(wd: FloatArray, rho: float, year_term: bool) -> FloatArray:
-    """``G = W (I - rho W)^-1``, projected by ``J = I - 11'/N`` when year effects are removed."""
-    n = wd.shape[0]
-    g = wd @ np.linalg.inv(np.eye(n) - rho * wd)
+def inverse_traces(
+    w: sp.csr_array, rho: float
+) -> tuple[FloatArray, tuple[float, float, float, float]]:
+    """``G = W S^-1`` (``S = I - rho W``, one dense inverse; ``W`` multiplies it as a sparse
+    matrix) and ``(tr S^-1, tr G, tr S^-1 W S^-1, tr G G) / N``: the effects' traces and their
+    derivatives in ``rho``, each an elementwise sum (``O(N^2)``)."""
+    n = w.shape[0]
+    s_inv = np.linalg.inv(np.eye(n) - rho * w.toarray())
+    g = np.asarray(w @ s_inv)
+    parts = (
+        float(np.trace(s_inv)) / n,
+        float(np.trace(g)) / n,
+        float(np.sum(s_inv * g.T)) / n,
+        float(np.sum(g * g.T)) / n,
+    )
+    return g, parts
+
+
+def _traces(
+    w: sp.csr_array, rho: float, year_term: bool
+) -> tuple[FloatArray, tuple[float, float, float, float]]:
+    """``G = W (I - rho W)^-1``, projected by ``J = I - 11'/N`` when year effects are removed,
+    and the traces of :func:`inverse_traces` (of the unprojected ``G``)."""
+    g, parts = inverse_traces(w, rho)
     if year_term:
         g = g - g.mean(axis=0, keepdims=True)
         g = g - g.mean(axis=1, keepdims=True)
-    return np.asarray(g)
+    return np.asarray(g), parts
 
 
 def fit_lag(
@@ -180,17 +203,18 @@ def fit_lag(
     resid = e0 - rho * e1
     sigma2 = float(resid @ resid / sch.n_eff)
     loglik = -sch.n_eff / 2.0 * (np.log(2 * np.pi * sigma2) + 1.0) + _jac(rho, ld, sch)
-    g = _traces(w.toarray(), rho, sch.year_term)
+    g, parts = _traces(w, rho, sch.year_term)
     xb = (xt @ beta).reshape(t, n)
     gxb = (g @ xb.T).T.ravel()
     info = np.zeros((k + 2, k + 2))
     info[:k, :k] = xt.T @ xt / sigma2
     info[:k, k] = info[k, :k] = xt.T @ gxb / sigma2
-    info[k, k] = sch.t_eff * (np.trace(g @ g) + np.sum(g * g)) + gxb @ gxb / sigma2
+    # tr(G G) = sum(G * G'): O(N^2) instead of a dense product
+    info[k, k] = sch.t_eff * (np.sum(g * g.T) + np.sum(g * g)) + gxb @ gxb / sigma2
     info[k, k + 1] = info[k + 1, k] = sch.t_eff * np.trace(g) / sigma2
     info[k + 1, k + 1] = sch.n_eff / (2.0 * sigma2**2)
     vcov = np.linalg.inv(info)[: k + 1, : k + 1]
-    return MLFit(np.r_[beta, rho], vcov, sigma2, float(loglik), rho, resid)
+    return MLFit(np.r_[beta, rho], vcov, sigma2, float(loglik), rho, resid, parts)
 
 
 def fit_error(
@@ -216,10 +240,10 @@ def fit_error(
     beta, resid, xs = gls(lam)
     sigma2 = float(resid @ resid / sch.n_eff)
     loglik = -sch.n_eff / 2.0 * (np.log(2 * np.pi * sigma2) + 1.0) + _jac(lam, ld, sch)
-    h = _traces(w.toarray(), lam, sch.year_term)
+    h, _ = _traces(w, lam, sch.year_term)
     info = np.zeros((k + 2, k + 2))
     info[:k, :k] = xs.T @ xs / sigma2
-    info[k, k] = sch.t_eff * (np.trace(h @ h) + np.sum(h * h))
+    info[k, k] = sch.t_eff * (np.sum(h * h.T) + np.sum(h * h))
     info[k, k + 1] = info[k + 1, k] = sch.t_eff * np.trace(h) / sigma2
     info[k + 1, k + 1] = sch.n_eff / (2.0 * sigma2**2)
     vcov = np.linalg.inv(info)[: k + 1, : k + 1]

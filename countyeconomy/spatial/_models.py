@@ -177,6 +177,8 @@ def fit_spatial_panel(
             w=w,
             row_sums_one=row_one,
         )
+        if eig is None and fit.traces is not None:  # the fit's inverse at rho, reused
+            spec.cache[float(fit.params[len(names)])] = fit.traces
         sims = None
         if int(draws):
             ndraws = check_draws(int(draws), caller=method, interval=True)

@@ -35,7 +35,8 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG) used for great-circle distances."""
 
-_HALF_CIRCUMFERENCE = float(np.pi * EARTH_RADIUS_KM) + 1.0
+# just inside libpysal's limit (half the circumference): every pair on the sphere
+_HALF_CIRCUMFERENCE = float(np.pi * EARTH_RADIUS_KM) * (1.0 - 1e-12)
 
 
 class SpatialWeightsError(CountyEconomyError, ValueError):

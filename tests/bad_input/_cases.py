@@ -782,6 +782,38 @@ def spatial_cases() -> list[Case]:
             "x9",
             error=CountyEconomyError,
         ),
+        Case(
+            "conley-coordinate-column-unknown",
+            lambda df: ce.twfe(
+                panel, "y ~ x1 | county + year", vcov=ce.Conley(50, lat="la", lon="lo")
+            ),
+            "'la'",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "conley-codes-without-seats",
+            lambda df: ce.twfe(panel, "y ~ x1 | county + year", vcov="conley:50"),
+            "no county-seat coordinates",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "conley-negative-cutoff",
+            lambda df: ce.Conley(-1.0),
+            "cutoff_km",
+            error=InvalidOptionError,
+        ),
+        Case(
+            "contiguity-no-geometry",
+            lambda df: spatial.contiguity_weights(xy),
+            "'geometry'",
+            error=err,
+        ),
+        Case(
+            "economic-weights-tied-values",
+            lambda df: spatial.economic_weights(xy, dict.fromkeys(xy["code"], 1.0)),
+            "same value",
+            error=err,
+        ),
     ]
 
 
