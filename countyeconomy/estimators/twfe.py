@@ -153,8 +153,9 @@ def twfe(
     weights
         Column of analytic weights (finite, non-negative; zero-weight rows are dropped and counted).
     vcov
-        ``"iid"``, ``"hc1"``, :class:`~countyeconomy.Cluster` (default: by county) or
-        :class:`~countyeconomy.DriscollKraay`.
+        ``"iid"``, ``"hc1"``, :class:`~countyeconomy.Cluster` (default: by county),
+        :class:`~countyeconomy.DriscollKraay` or :class:`~countyeconomy.Conley` (spatial HAC from
+        county-seat or ``lat``/``lon`` coordinates; ``"conley:100"`` for a 100 km cutoff).
     ssc
         Small-sample convention: ``"fixest"`` (default, = ``"reghdfe"``), ``"xtreg"``,
         ``"linearmodels"`` or ``"none"``; each reproduces that package's default errors.

@@ -26,10 +26,10 @@ _SPEC_STRINGS = ("iid", "hc1", "hetero", "robust")
 
 def as_vcov(vcov: object) -> VcovSpec:
     """A covariance spec from ``vcov=``: a spec object, ``"iid"``/``"hc1"``, or cluster column
-    names (``"county"``, ``"county+year"``, ``"cluster:county"``)."""
+    names (``"county"``, ``"county+year"``, ``"cluster:county"``), or ``"conley:<km>"``."""
     if isinstance(vcov, str):
         text = vcov.strip()
-        if text and text not in _SPEC_STRINGS and not text.startswith("cluster:"):
+        if text and text not in _SPEC_STRINGS and not text.startswith(("cluster:", "conley:")):
             names = [v.strip() for v in text.split("+")]
             if all(names):
                 return Cluster(*names)
