@@ -251,3 +251,60 @@ def test_conformal_and_jackknife_coverage_over_seeds() -> None:
     # nominal 95% (jackknife+ guarantees 90%); 20 seeds: allow three misses
     assert hits["conformal"] >= 17, hits
     assert hits["jackknife+"] >= 17, hits
+
+
+@pytest.mark.parametrize(("covariates", "resid"), [((), False), (("x",), False), (("x",), True)])
+def test_weights_against_pysyncon_augsynth(covariates: tuple[str, ...], resid: bool) -> None:
+    # peer: pysyncon 1.7.0 (MIT) AugSynth, which follows R augsynth's ridge ASCM, both
+    # covariate modes; the SCM step is solved by different solvers (SLSQP there, NNLS here)
+    pysyncon = pytest.importorskip("pysyncon")
+    df = factor_panel(3, outside=0.6)
+    pre = [t for t in sorted(df["t"].unique()) if t < TREAT]
+    dp = pysyncon.Dataprep(
+        foo=df,
+        predictors=["x"],
+        predictors_op="mean",
+        time_predictors_prior=pre,
+        dependent="y",
+        unit_variable="c",
+        time_variable="t",
+        treatment_identifier=0,
+        controls_identifier=list(range(1, 30)),
+        time_optimize_ssr=pre,
+    )
+    peer = pysyncon.AugSynth()
+    peer.fit(dp, lambda_=5.0, use_covariates=bool(covariates), residualize=resid)
+    ours = ce.augmented_synthetic_control(
+        df,
+        "y",
+        0,
+        treat_year=TREAT,
+        covariates=covariates,
+        residualise=resid,
+        penalty=5.0,
+        inference="none",
+        **KEYS,
+    )
+    np.testing.assert_allclose(ours.weights["scm_weight"], peer.synw, atol=2e-5)
+    np.testing.assert_allclose(ours.weights["weight"], peer.W, atol=2e-5)
+    assert ours.info.l2_imbalance == pytest.approx(peer.l2_imbalance, rel=1e-4)
+    if not covariates:  # pysyncon's avg_bias is the ridge term only without covariates
+        assert ours.info.bias_correction == pytest.approx(peer.avg_bias, abs=1e-5)
+    # cross-validation: R's grid is lambda_max * r^(0..20); pysyncon's is shifted by one step
+    # (r^(-1..19)); the errors agree on the 20 common values
+    cv_peer = pysyncon.AugSynth()
+    cv_peer.fit(dp, use_covariates=bool(covariates), residualize=resid)
+    cv = ce.augmented_synthetic_control(
+        df,
+        "y",
+        0,
+        treat_year=TREAT,
+        covariates=covariates,
+        residualise=resid,
+        inference="none",
+        **KEYS,
+    ).cv
+    np.testing.assert_allclose(cv["lambda"].iloc[:20], cv_peer.cv_result.lambdas[1:], rtol=1e-10)
+    np.testing.assert_allclose(
+        cv["cv_error"].iloc[:20], cv_peer.cv_result.errors_mean[1:], rtol=1e-3
+    )

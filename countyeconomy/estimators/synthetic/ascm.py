@@ -320,10 +320,14 @@ def augmented_synthetic_control(
 
     Notes
     -----
-    R ``augsynth`` (the reference implementation) is not on PyPI and could not be installed
-    here; the tests check the paper's closed form and known truth on a factor-model panel.
-    Differences from augsynth: the conformal ATT test uses all ``T`` cyclic permutations rather
-    than random ones, and interval ends are refined by bisection rather than read off the grid.
+    R ``augsynth`` (the reference implementation) is on CRAN only, which is unreachable here.
+    The weights (SCM and augmented, both covariate modes) match pysyncon 1.7.0's ``AugSynth``
+    (a port of augsynth's ridge ASCM) to 2e-5, and the estimates match the paper's closed form.
+    Differences: pysyncon's penalty grid is shifted one step up from augsynth's (this follows
+    augsynth); ``bias_correction`` is the ridge term (SCM effect minus ASCM effect), which is
+    augsynth's ``avg_bias`` without covariates; the conformal ATT test uses all ``T`` cyclic
+    permutations (augsynth draws random ones), and interval ends are refined by bisection
+    rather than read off the grid.
 
     Examples
     --------
@@ -364,9 +368,11 @@ def augmented_synthetic_control(
     if z.shape[1] and residualise:
         y1, y0 = residualise_outcomes(y1, y0, z[0], z[1:])
     elif z.shape[1]:
-        sd = z.std(axis=0, ddof=1)
-        target = float(np.mean(y[:, pre].std(axis=0, ddof=1)))
-        zs = z / np.where(sd > 0, sd, 1.0) * target
+        # augsynth's scaling: each covariate over its donor standard deviation, times the
+        # standard deviation of the donors' pre-period outcomes centred year by year
+        sd = z[1:].std(axis=0, ddof=1)
+        target = float(np.std(y0[:, pre] - y0[:, pre].mean(axis=0), ddof=1))
+        zs = (z - z[1:].mean(axis=0)) / np.where(sd > 0, sd, 1.0) * target
         c1, c0 = zs[0], zs[1:]
     cv = pd.DataFrame(columns=["lambda", "cv_error", "cv_se"], dtype=float)
     if penalty is None:
@@ -377,14 +383,20 @@ def augmented_synthetic_control(
         lam = float(penalty)
     fit = ascm_weights(y1, y0, c1, c0, pre, lam)
     gap = y1 - fit.w_aug @ y0
+    w_out = fit.w_aug
+    if z.shape[1] and residualise:
+        # the weights on the raw outcomes: the covariate imbalance left by the weights fitted on
+        # the residuals, projected onto the donors (augsynth); they give the same effects
+        zc = z - z[1:].mean(axis=0)
+        w_out = fit.w_aug + np.linalg.lstsq(zc[1:].T, zc[0] - fit.w_aug @ zc[1:], rcond=None)[0]
     gap_scm = y1 - fit.w_scm @ y0
     post = ~pre_mask
     effects = np.append(gap[post], gap[post].mean())
-    x1 = np.concatenate([y1[pre], c1])
-    x0 = np.column_stack([y0[:, pre], c0])
-    imb = float(np.linalg.norm(x1 - fit.w_aug @ x0))
-    imb_scm = float(np.linalg.norm(x1 - fit.w_scm @ x0))
-    imb_uniform = float(np.linalg.norm(x1 - x0.mean(axis=0)))
+    # pre-period L2 imbalance of the raw outcomes (as augsynth's l2_imbalance)
+    raw1, raw0 = y[0, pre], y[1:, pre]
+    imb = float(np.linalg.norm(raw1 - w_out @ raw0))
+    imb_scm = float(np.linalg.norm(raw1 - fit.w_scm @ raw0))
+    imb_uniform = float(np.linalg.norm(raw1 - raw0.mean(axis=0)))
     post_years = years[post]
     names = ("ATT", *(f"event_time::{int(t - treat_year)}" for t in post_years))
     est = np.concatenate([[effects[-1]], effects[:-1]])
@@ -466,7 +478,7 @@ def augmented_synthetic_control(
     return AugmentedSyntheticControlResult(
         coefs,
         info,
-        pd.DataFrame({"county": pool, "weight": fit.w_aug, "scm_weight": fit.w_scm}),
+        pd.DataFrame({"county": pool, "weight": w_out, "scm_weight": fit.w_scm}),
         pd.DataFrame(
             {
                 "year": years,
