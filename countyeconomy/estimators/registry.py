@@ -7,7 +7,7 @@ runs the entries; a new estimator joins with one entry in :data:`ESTIMATORS`.
 
 >>> from countyeconomy.estimators.registry import ESTIMATORS
 >>> list(ESTIMATORS)
-['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt']
+['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt', 'synthetic_did']
 >>> ESTIMATORS["sun_abraham"].title
 'sun_abraham (Sun-Abraham)'
 """
@@ -26,6 +26,7 @@ from countyeconomy.estimators.staggered.dcdh import did_multiplegt
 from countyeconomy.estimators.staggered.event_study import event_study
 from countyeconomy.estimators.staggered.imputation import imputation_did
 from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
+from countyeconomy.estimators.synthetic.sdid import synthetic_did
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import NEVER_TREATED, Panel
 
@@ -186,6 +187,14 @@ def _run_dcdh(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any])
     )
 
 
+def _run_sdid(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any]) -> Any:
+    g = d.panel.frame.groupby(d.panel.county)[d.cohort].first().to_numpy()
+    n_tr, n_co = int(np.sum(g != NEVER_TREATED)), int(np.sum(g == NEVER_TREATED))
+    vcov = "placebo" if n_co > n_tr else "bootstrap"
+    opts = {k: v for k, v in opts.items() if k != "control"}  # never-treated controls only
+    return fn(d.panel, d.outcome, cohort=d.cohort, vcov=vcov, seed=0, **opts)
+
+
 # ------------------------------------------------------------------ when each one applies
 
 
@@ -212,6 +221,14 @@ def _check_dcdh(d: EventStudyDesign) -> str | None:
         return "did_multiplegt needs a balanced panel (see Panel.gaps())"
     if not d.one_way_cluster():
         return f"did_multiplegt supports only one-way clustered errors, not vcov={d.vcov!r}"
+    return None
+
+
+def _check_sdid(d: EventStudyDesign) -> str | None:
+    if not d.has_never_treated():
+        return "synthetic_did needs never-treated counties (cohort 0) as controls"
+    if not d.panel.is_balanced:
+        return "synthetic_did needs a balanced panel (see Panel.gaps())"
     return None
 
 
@@ -256,6 +273,15 @@ _ENTRIES = (
         options=frozenset({"vcov"}),
         run=_run_dcdh,
         check=_check_dcdh,
+    ),
+    EventStudyEstimator(  # event-time point estimates; only the ATT has a standard error
+        key="synthetic_did",
+        title="synthetic_did (SDID)",
+        function=synthetic_did,
+        options=frozenset({"control", "covariates"}),
+        controls=("never_treated",),
+        run=_run_sdid,
+        check=_check_sdid,
     ),
 )
 
