@@ -13,6 +13,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from countyeconomy.robustness._battery_checks import (
 )
 from countyeconomy.robustness._battery_design import Design
 from countyeconomy.robustness._battery_report import CheckResult, RobustnessReport
+from countyeconomy.robustness._battery_scm import scm_placebo
 
 __all__ = [
     "CHECKS",
@@ -51,8 +53,12 @@ CHECKS: tuple[str, ...] = (
     "clustering",
     "samples",
     "honestdid",
+    "scm",
 )
 """Every check, in run order. A check's seed depends on its name only."""
+
+_MODULE_CHECKS: dict[str, Callable[[RunContext], Outcome]] = {"scm": scm_placebo}
+"""Checks written as functions of the run context in their own modules."""
 
 _RANDOM = frozenset({"placebo", "clustering", "honestdid"})
 _MIN_DRAWS = 99
@@ -98,7 +104,9 @@ def _resolve_checks(checks: str | Sequence[str] | None) -> tuple[str, ...]:
 def _run_one(ctx: RunContext, name: str) -> CheckResult:
     start = time.perf_counter()
     seed = ctx.seeds[name] if name in _RANDOM else None
-    runner: Callable[[], Outcome] = getattr(ctx, name)
+    runner: Callable[[], Outcome] = (
+        partial(_MODULE_CHECKS[name], ctx) if name in _MODULE_CHECKS else getattr(ctx, name)
+    )
     term = ctx.design.treatment
     try:
         out = runner()
@@ -179,7 +187,9 @@ def robustness_battery(
         ``"clustering"`` (the baseline re-clustered at each ``alt_clusters`` level in the data,
         with a wild cluster bootstrap p-value below :data:`FEW_CLUSTERS` clusters),
         ``"samples"`` (the baseline on each of ``sample_filters``) and ``"honestdid"``
-        (Rambachan-Roth relative-magnitude bounds on the event study).
+        (Rambachan-Roth relative-magnitude bounds on the event study), ``"scm"`` (synthetic
+        control placebo in space for each treated county when there are at most five; skipped
+        otherwise).
     draws
         Number of draws of every resampling check: the placebo reassignments and the wild
         cluster bootstrap (at least 99). ``placebo_draws=`` and ``bootstrap_reps=`` are retired.
