@@ -4,6 +4,7 @@ design has few treated counties (where clustered DID inference breaks down)."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,13 +47,16 @@ def scm_placebo(ctx: RunContext) -> Outcome:
     never = [c for c in g.index[g == NEVER_TREATED] if complete.get(c, False)]
     if len(never) < 2:
         return _skip("fewer than two never-treated counties with a complete outcome path")
-    rows, fits = [], []
+    rows: list[dict[str, Any]] = []
+    fits = []
     for county, year in treated.items():
         pre = wide.columns < year
         if not complete.get(county, False) or pre.sum() < 2 or pre.all():
             continue
-        dist = ((wide.loc[never, pre] - wide.loc[county, pre]) ** 2).sum(axis=1)
-        pool = list(dist.nsmallest(MAX_DONORS).index)
+        arr = wide.to_numpy(dtype=float)[:, pre]
+        row = arr[wide.index.get_loc(county)]
+        dist = ((arr[wide.index.get_indexer(pd.Index(never))] - row) ** 2).sum(axis=1)
+        pool = [never[i] for i in np.argsort(dist, kind="stable")[:MAX_DONORS]]
         data = frame[frame[panel.county].isin([county, *pool])]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CountyEconomyWarning)
@@ -82,7 +86,7 @@ def scm_placebo(ctx: RunContext) -> Outcome:
         return _skip("no treated county has a complete outcome path with two pre-period years")
     table = pd.DataFrame(rows)
     med = float(np.median(table["p_value"]))
-    parts = [f"{r.county} ({r.att:.4f}, {format_p_value(r.p_value)})" for r in table.itertuples()]
+    parts = [f"{r['county']} ({r['att']:.4f}, {format_p_value(r['p_value'])})" for r in rows]
     verdict = (
         f"scm: placebo in space for {len(table)} treated count{'y' if len(table) == 1 else 'ies'}"
         f": {'; '.join(parts)}; p never below 1/(donors+1) = {table['p_floor'].max():.3g}"

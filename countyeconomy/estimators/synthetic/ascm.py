@@ -354,6 +354,15 @@ def augmented_synthetic_control(
         else pd.DataFrame(columns=["term", "method", "ci_low", "ci_high", "p_value"])
     )
     notes = _short_pre_period(inference, n_pre, len(years), alpha)
+    conf = intervals[intervals["method"] == "conformal"]
+    bounded = np.isfinite(conf[["ci_low", "ci_high"]].to_numpy(dtype=float)).all(axis=1)
+    open_ends = [str(t) for t, ok in zip(conf["term"], bounded, strict=True) if not ok]
+    if not notes and len(open_ends):
+        notes += (
+            f"{caller}: the conformal intervals of {', '.join(open_ends)} are unbounded: no null "
+            "value far from the estimate is rejected (the refit absorbs it; with more donors "
+            "than years a smaller penalty makes this likelier).",
+        )
     for msg in notes:
         warnings.warn(msg, CountyEconomyWarning, stacklevel=2)
     k = len(names)

@@ -83,7 +83,8 @@ class SyntheticDIDResult(CoefResult):
         n_tr = dict(
             zip(self.cohort_effects["cohort"], self.cohort_effects["n_treated"], strict=True)
         )
-        for a, p in self.paths.groupby("cohort", sort=True):
+        for a in sorted(self.paths["cohort"].unique()):
+            p = self.paths[self.paths["cohort"] == a]
             gap = (p["treated"] - p["synthetic"]).to_numpy()
             years = p["year"].to_numpy()
             tw = self.time_weights[self.time_weights["cohort"] == a]
