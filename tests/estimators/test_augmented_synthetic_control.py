@@ -308,3 +308,15 @@ def test_weights_against_pysyncon_augsynth(covariates: tuple[str, ...], resid: b
     np.testing.assert_allclose(
         cv["cv_error"].iloc[:20], cv_peer.cv_result.errors_mean[1:], rtol=1e-3
     )
+
+
+def test_executor_gives_the_same_intervals() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    df = factor_panel(12, effect=3.0)
+    serial = ce.augmented_synthetic_control(df, "y", 0, treat_year=TREAT, penalty=10.0, **KEYS)
+    with ThreadPoolExecutor(2) as pool:
+        par = ce.augmented_synthetic_control(
+            df, "y", 0, treat_year=TREAT, penalty=10.0, executor=pool, **KEYS
+        )
+    pd.testing.assert_frame_equal(serial.intervals, par.intervals)
