@@ -30,7 +30,11 @@ from countyeconomy.estimators.mechanism import mechanism
 from countyeconomy.estimators.moderation import moderation
 from countyeconomy.estimators.staggered.dose import DoseResult, dose_did
 from countyeconomy.estimators.staggered.triple import TripleDiDResult, triple_did
-from countyeconomy.estimators.synthetic import synthetic_control, synthetic_did
+from countyeconomy.estimators.synthetic import (
+    augmented_synthetic_control,
+    synthetic_control,
+    synthetic_did,
+)
 from countyeconomy.estimators.twfe import twfe
 from countyeconomy.inference import (
     HC1,
@@ -82,6 +86,7 @@ __all__ = [
     "TripleDiDResult",
     "__version__",
     "att_gt",
+    "augmented_synthetic_control",
     "bacon_decomposition",
     "balance_table",
     "coefplot",

@@ -24,6 +24,7 @@ from countyeconomy.datasets._simulate_county import (
     TrueEffects,
     simulate_county_panel,
 )
+from countyeconomy.datasets._synthdid_data import PENN, PROP99, load_penn, load_prop99
 
 __all__ = [
     "CAI2016",
@@ -33,7 +34,9 @@ __all__ = [
     "EXIT_YEAR_DEFECT",
     "MPDTA",
     "OFFICIAL_EXITS",
+    "PENN",
     "POVERTY_SOURCE",
+    "PROP99",
     "CountySimConfig",
     "DataFile",
     "SimulatedCountyPanel",
@@ -45,7 +48,9 @@ __all__ = [
     "load_china_census",
     "load_county_co2",
     "load_mpdta",
+    "load_penn",
     "load_poverty_counties",
+    "load_prop99",
     "sha256_of",
     "simulate_county_panel",
     "simulate_staggered_panel",

@@ -7,7 +7,8 @@ runs the entries; a new estimator joins with one entry in :data:`ESTIMATORS`.
 
 >>> from countyeconomy.estimators.registry import ESTIMATORS
 >>> list(ESTIMATORS)
-['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt', 'triple_did']
+['event_study', 'att_gt', 'sun_abraham', 'imputation_did', 'did_multiplegt', 'triple_did',
+ 'synthetic_did']
 >>> ESTIMATORS["sun_abraham"].title
 'sun_abraham (Sun-Abraham)'
 """
@@ -27,6 +28,7 @@ from countyeconomy.estimators.staggered.event_study import event_study
 from countyeconomy.estimators.staggered.imputation import imputation_did
 from countyeconomy.estimators.staggered.sun_abraham import sun_abraham
 from countyeconomy.estimators.staggered.triple import triple_did
+from countyeconomy.estimators.synthetic.sdid import synthetic_did
 from countyeconomy.inference import Cluster, VcovSpec, resolve_vcov
 from countyeconomy.panel import NEVER_TREATED, Panel
 
@@ -197,6 +199,14 @@ def _run_triple(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any
     return res.aggregate("dynamic")
 
 
+def _run_sdid(fn: Callable[..., Any], d: EventStudyDesign, opts: dict[str, Any]) -> Any:
+    g = d.panel.frame.groupby(d.panel.county)[d.cohort].first().to_numpy()
+    n_tr, n_co = int(np.sum(g != NEVER_TREATED)), int(np.sum(g == NEVER_TREATED))
+    vcov = "placebo" if n_co > n_tr else "bootstrap"
+    opts = {k: v for k, v in opts.items() if k != "control"}  # never-treated controls only
+    return fn(d.panel, d.outcome, cohort=d.cohort, vcov=vcov, seed=0, **opts)
+
+
 # ------------------------------------------------------------------ when each one applies
 
 
@@ -230,6 +240,14 @@ def _check_triple(d: EventStudyDesign) -> str | None:
     if d.eligible is None:
         return "triple_did needs an eligible group within treated counties (eligible=)"
     return _needs_never_treated("triple_did", "not_yet_treated")(d)
+
+
+def _check_sdid(d: EventStudyDesign) -> str | None:
+    if not d.has_never_treated():
+        return "synthetic_did needs never-treated counties (cohort 0) as controls"
+    if not d.panel.is_balanced:
+        return "synthetic_did needs a balanced panel (see Panel.gaps())"
+    return None
 
 
 _ENTRIES = (
@@ -282,6 +300,15 @@ _ENTRIES = (
         controls=("never_treated", "not_yet_treated"),
         run=_run_triple,
         check=_check_triple,
+    ),
+    EventStudyEstimator(  # event-time point estimates; only the ATT has a standard error
+        key="synthetic_did",
+        title="synthetic_did (SDID)",
+        function=synthetic_did,
+        options=frozenset({"control", "covariates"}),
+        controls=("never_treated",),
+        run=_run_sdid,
+        check=_check_sdid,
     ),
 )
 

@@ -13,6 +13,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from countyeconomy.robustness._battery_checks import (
 from countyeconomy.robustness._battery_ddd import DDD_CHECK, triple_did_check
 from countyeconomy.robustness._battery_design import Design
 from countyeconomy.robustness._battery_report import CheckResult, RobustnessReport
+from countyeconomy.robustness._battery_scm import scm_placebo
 
 __all__ = [
     "CHECKS",
@@ -52,11 +54,14 @@ CHECKS: tuple[str, ...] = (
     "clustering",
     "samples",
     "honestdid",
+    "scm",
 )
 """Every check, in run order. A check's seed depends on its name only."""
 
 OPTIONAL_CHECKS: tuple[str, ...] = (DDD_CHECK,)
 """Checks of designs with more structure, run by default when it is given (``eligible=``)."""
+_MODULE_CHECKS: dict[str, Callable[[RunContext], Outcome]] = {"scm": scm_placebo}
+"""Checks written as functions of the run context in their own modules."""
 
 _RANDOM = frozenset({"placebo", "clustering", "honestdid"})
 _MIN_DRAWS = 99
@@ -106,7 +111,11 @@ def _run_one(ctx: RunContext, name: str, eligible: str | None = None) -> CheckRe
     start = time.perf_counter()
     seed = ctx.seeds[name] if name in _RANDOM else None
     runner: Callable[[], Outcome] = (
-        (lambda: triple_did_check(ctx, eligible)) if name == DDD_CHECK else getattr(ctx, name)
+        (lambda: triple_did_check(ctx, eligible))
+        if name == DDD_CHECK
+        else partial(_MODULE_CHECKS[name], ctx)
+        if name in _MODULE_CHECKS
+        else getattr(ctx, name)
     )
     term = ctx.design.treatment
     try:
@@ -189,7 +198,9 @@ def robustness_battery(
         ``"clustering"`` (the baseline re-clustered at each ``alt_clusters`` level in the data,
         with a wild cluster bootstrap p-value below :data:`FEW_CLUSTERS` clusters),
         ``"samples"`` (the baseline on each of ``sample_filters``) and ``"honestdid"``
-        (Rambachan-Roth relative-magnitude bounds on the event study).
+        (Rambachan-Roth relative-magnitude bounds on the event study), ``"scm"`` (synthetic
+        control placebo in space for each treated county when there are at most five; skipped
+        otherwise).
     draws
         Number of draws of every resampling check: the placebo reassignments and the wild
         cluster bootstrap (at least 99). ``placebo_draws=`` and ``bootstrap_reps=`` are retired.

@@ -106,6 +106,9 @@ ENTRY_POINTS: dict[str, Callable[[pd.DataFrame, str], Any]] = {
     "synthetic_control": lambda df, y: ce.synthetic_control(
         df, y, 1, treat_year=2013, seed=0, progress=False, **KEYS
     ),
+    "augmented_synthetic_control": lambda df, y: ce.augmented_synthetic_control(
+        df, y, 1, treat_year=2013, inference="none", **KEYS
+    ),
     "compare_event_studies": lambda df, y: ce.compare_event_studies(
         df, y, "g", estimators=("event_study", "sun_abraham"), window=(-2, 2), **KEYS
     ),

@@ -186,6 +186,9 @@ CASES: dict[str, Case] = {
         (None, Case("synthetic_control", lambda df, y: ce.synthetic_control(
             balanced(df), y, int(balanced(df)["county"].min()), treat_year=2010, seed=SEED,
             **KEYS))),
+        (None, Case("augmented_synthetic_control", lambda df, y: ce.augmented_synthetic_control(
+            balanced(df), y, int(balanced(df)["county"].min()), treat_year=2010,
+            inference="both", **KEYS))),
         (None, Case("moderation", lambda df, y: ce.moderation(df, "x1", "x2", y, **KEYS))),
         (None, Case("heterogeneity", lambda df, y: ce.heterogeneity(
             (df.assign(half=(df["county"] % 2).map({0: "even", 1: "odd"})),

@@ -41,6 +41,7 @@ study. ``"triple_did"`` (which needs ``eligible=``) and any other registry entry
 
 REFERENCE_MINUS_ONE = "vs event time -1"
 ALL_UNTREATED = "vs all untreated periods"
+TIME_WEIGHTED_PRE = "vs time-weighted pre-period"
 
 NORMALISATION: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
@@ -62,6 +63,11 @@ NORMALISATION: Mapping[str, tuple[str, str]] = MappingProxyType(
         "triple_did": (
             REFERENCE_MINUS_ONE,
             "DDD long differences to event time -1 (base_period='universal'; -1 set to 0)",
+        ),
+        "synthetic_did": (
+            TIME_WEIGHTED_PRE,
+            "treated-minus-synthetic gaps less their time-weighted (lambda) pre-period mean; "
+            "no period set to 0; point estimates only (the ATT alone has a standard error)",
         ),
     }
 )

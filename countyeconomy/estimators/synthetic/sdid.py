@@ -68,6 +68,45 @@ class SyntheticDIDResult(CoefResult):
         """The overall effect."""
         return float(self.coefs.estimates[0])
 
+    def event_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Event-time effects (point estimates; no standard errors: NaN).
+
+        For cohort ``a`` and year ``t`` the effect is the treated-minus-synthetic gap in ``t``
+        less its time-weighted (lambda) pre-period mean, at event time ``k = t - a`` (the
+        event-study form of SDID of Clarke, Pailanir, Athey and Imbens 2023); cohorts are
+        averaged with their treated-county counts. The mean over the post-period years of a
+        cohort is its SDID estimate. Pre-period rows are placebo gaps, not tests; ``level`` is
+        accepted for the comparison interface. Only the ATT has a standard error
+        (``std_errors``).
+        """
+        rows = []
+        n_tr = dict(
+            zip(self.cohort_effects["cohort"], self.cohort_effects["n_treated"], strict=True)
+        )
+        for a in sorted(self.paths["cohort"].unique()):
+            p = self.paths[self.paths["cohort"] == a]
+            gap = (p["treated"] - p["synthetic"]).to_numpy()
+            years = p["year"].to_numpy()
+            tw = self.time_weights[self.time_weights["cohort"] == a]
+            base = float(np.dot(tw["weight"], gap[np.isin(years, tw["year"])]))
+            rows.append(
+                pd.DataFrame(
+                    {"event_time": years - int(a), "estimate": gap - base, "n": float(n_tr[a])}
+                )
+            )
+        long = pd.concat(rows, ignore_index=True)
+        long["wx"] = long["estimate"] * long["n"]
+        agg = long.groupby("event_time", sort=True)[["wx", "n"]].sum()
+        return pd.DataFrame(
+            {
+                "event_time": agg.index.to_numpy(dtype=np.int64),
+                "estimate": (agg["wx"] / agg["n"]).to_numpy(),
+                "std_error": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+            }
+        )
+
     def plot_paths(self, cohort: int | None = None) -> Any:
         """Treated and synthetic-control paths with the time weights (an altair chart)."""
         return paths_chart(self, cohort)
