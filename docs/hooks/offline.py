@@ -108,7 +108,7 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     """Serve vega from the site, drop unused outside loaders, refuse any outside resource."""
     url = page.url or "."
     output = _CDN_VEGA.sub(lambda m: _local_url(m, url), output)
-    if "jp-Mermaid" in output:
+    if '<div class="jp-Mermaid">' in output:
         raise PluginError(
             f"{page.file.src_uri}: a notebook output holds a mermaid diagram, which would load "
             "mermaid from a CDN; vendor mermaid into docs/assets/vendor first."

@@ -18,10 +18,12 @@ from .conftest import Offline
 pytestmark = pytest.mark.browser
 
 CHART = re.compile(r'<div id="altair-viz-[^"]*"')
-# marks drawn by vega inside each chart container, and the charts that failed (altair's red error)
-DRAWN = """() => Array.from(document.querySelectorAll('.vega-embed .marks'))
-  .filter(m => m.getBoundingClientRect().width > 50 && m.getBoundingClientRect().height > 50)
-  .length"""
+# chart containers in which vega drew its top-level SVG or canvas, and altair's red error boxes
+DRAWN = """() => Array.from(document.querySelectorAll('[id^="altair-viz-"]')).filter(chart => {
+  const marks = chart.querySelector('svg.marks, canvas.marks');
+  const box = marks ? marks.getBoundingClientRect() : {width: 0, height: 0};
+  return box.width > 50 && box.height > 50;
+}).length"""
 FAILED = "() => document.querySelectorAll('[id^=\"altair-viz-\"] .error').length"
 
 
@@ -40,9 +42,9 @@ def visit(ctx: Offline, url: str, charts: int) -> list[str]:
     page = ctx.context.new_page()
     page.on(
         "console",
-        lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-        if msg.type == "error"
-        else None,
+        lambda msg: (
+            problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
     page.on(
@@ -93,26 +95,25 @@ def test_search_finds_pages(server: str, offline: Offline) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server}/", wait_until="load")
-    page.click("label.md-search__icon, label[for='__search']")
     box = page.locator("input.md-search__input")
-    box.fill("synthetic")
+    box.press_sequentially("synthetic", delay=20)  # typed: material searches on key events
     results = page.locator(".md-search-result__item")
     results.first.wait_for(state="visible", timeout=20_000)
     titles = " ".join(results.all_inner_texts()).lower()
     assert results.count() >= 2 and "synthetic" in titles, titles
-    box.fill("reghdfe")
-    page.wait_for_function(
-        "() => document.querySelector('.md-search-result__meta')?.textContent.match(/\\d/)",
-        timeout=20_000,
-    )
-    link = page.locator(".md-search-result__link").first.get_attribute("href") or ""
-    assert "coming-from-stata-r" in link, link
+    box.fill("")
+    box.press_sequentially("reghdfe", delay=20)
+    guide = "() => document.querySelector('.md-search-result__link')?.href.includes('coming-from')"
+    try:
+        page.wait_for_function(guide, timeout=20_000)
+    except Exception:  # a timeout: show what search found instead
+        found = page.locator(".md-search-result__link").evaluate_all("ls => ls.map(l => l.href)")
+        pytest.fail(f"search for 'reghdfe' did not put the Stata/R guide first: {found}")
     assert not errors and not offline.outside, (errors, offline.outside)
 
 
 def test_guide_output_is_rendered(site_dir: Path) -> None:
     """The Stata/R guide shows the output its code printed in the build."""
     html = (site_dir / "guides" / "coming-from-stata-r" / "index.html").read_text(encoding="utf-8")
-    assert html.count('class="language-text') >= 15
+    assert html.count('class="language-text') >= 15 and html.count('class="language-python') >= 20
     assert "Goodman-Bacon decomposition" in html and "Synthetic DID" in html
-
