@@ -55,6 +55,9 @@ def _newest_source() -> float:
     for name in SOURCES:
         path = ROOT / name
         files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        files = [
+            p for p in files if "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+        ]
         newest = max([newest, *(p.stat().st_mtime for p in files)])
     return newest
 
@@ -68,8 +71,8 @@ def site_dir() -> Path:
         assert (path / "index.html").is_file(), f"COUNTYECONOMY_SITE_DIR={given} holds no site"
         return path
     path = ROOT / "site"
-    index = path / "index.html"
-    if not index.is_file() or index.stat().st_mtime < _newest_source():
+    built = path / "search" / "search_index.json"  # written last, when the build ends
+    if not built.is_file() or built.stat().st_mtime < _newest_source():
         subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(path)],
             cwd=ROOT,

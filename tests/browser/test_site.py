@@ -55,7 +55,9 @@ def visit(ctx: Offline, url: str, charts: int) -> list[str]:
         page.goto(url, wait_until="load", timeout=30_000)
         if charts:
             try:
-                page.wait_for_function(f"() => ({DRAWN})() >= {charts}", timeout=30_000)
+                page.wait_for_function(
+                    f"() => ({DRAWN})() >= {charts} || ({FAILED})() > 0", timeout=30_000
+                )
             except Exception:  # a timeout: reported below with the counts
                 pass
             drawn, failed = page.evaluate(DRAWN), page.evaluate(FAILED)
