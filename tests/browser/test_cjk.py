@@ -8,12 +8,9 @@ points as the control (they must render identically, or the check proves nothing
 
 from __future__ import annotations
 
-import functools
 import io
 import json
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import altair as alt
@@ -22,7 +19,7 @@ import pytest
 
 from countyeconomy.report import FONT, themed
 
-from .conftest import ROOT, Offline, _QuietHandler
+from .conftest import ROOT, LocalServer, Offline
 
 CJK = ("县", "域", "经", "济")
 UNASSIGNED = ("\u0378", "\u0379")  # no font has these: both render as the .notdef box
@@ -38,14 +35,8 @@ def chinese_chart() -> Any:
 @pytest.fixture(scope="module")
 def docs_server() -> Iterator[str]:
     """The docs sources (with docs/assets/vendor) on localhost: no site build needed."""
-    handler = functools.partial(_QuietHandler, directory=str(ROOT / "docs"))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with LocalServer(ROOT / "docs") as url:
+        yield url
 
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
