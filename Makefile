@@ -53,7 +53,7 @@ docs: $(VENV)/.dev-installed
 
 # every page of the site that `docs` built, offline in headless Chromium (tests/browser)
 browser: docs
-	$(BIN)/python -m pytest -m browser tests/browser
+	$(BIN)/python -m pytest -m browser -rA tests/browser
 
 test: lint typecheck unit docs browser
 
