@@ -10,7 +10,7 @@ COUNTYECONOMY_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
 export COUNTYECONOMY_DATA_DIR
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo lab test test-slow lint typecheck unit doctest docs bench clean
+.PHONY: demo lab test test-slow lint typecheck unit doctest docs browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,11 @@ test-slow: $(VENV)/.dev-installed
 docs: $(VENV)/.dev-installed
 	$(BIN)/mkdocs build --strict
 
-test: lint typecheck unit docs
+# every page of the site that `docs` built, offline in headless Chromium (tests/browser)
+browser: docs
+	$(BIN)/python -m pytest -m browser -rA tests/browser
+
+test: lint typecheck unit docs browser
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run.py

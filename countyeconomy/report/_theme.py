@@ -23,8 +23,22 @@ PALETTE = (
     "#2874a6",
     "#7d6608",
 )
-FONT = "Helvetica, Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
-"""The font stack of every countyeconomy chart (CJK fonts included)."""
+FONT_FAMILIES = (
+    "Helvetica",
+    "Arial",
+    # Simplified Chinese: Noto Sans CJK SC (Debian fonts-noto-cjk, installed by .ci/run), its
+    # Adobe twin Source Han Sans SC, then the macOS and Windows system fonts, then Linux fallbacks
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+    "sans-serif",
+)
+"""The font families of every countyeconomy chart, in order of preference (CJK fonts included)."""
+FONT = ", ".join(f if f == "sans-serif" or " " not in f else f"'{f}'" for f in FONT_FAMILIES)
+"""The font stack of every countyeconomy chart, as a CSS ``font-family`` value."""
 _FONT = FONT
 
 
