@@ -232,7 +232,8 @@ def _witness_rows(factors: list[Factor], groups: list[Factor]) -> IntArray:
         for c in groups:
             off = np.flatnonzero(c.codes != c.codes[first][f.codes])
             picks.append(off[:1])
-    return np.unique(np.concatenate(picks))
+    # descending: group_sums then sums the zero scores by bincount, not a reduceat per level
+    return np.unique(np.concatenate(picks))[::-1]
 
 
 def saturated_vcov(

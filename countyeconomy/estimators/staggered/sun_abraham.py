@@ -139,15 +139,19 @@ def _cells(
 ) -> tuple[tuple[int, int], ...]:
     """``(cohort, event time)`` of every dummy, sorted: each treated cohort's observed event
     times but the reference."""
-    lo, hi = int(rel.min()), int(rel.max())
-    stride = hi - lo + 1
-    key = (g - int(g.min())) * stride + (rel - lo)
-    seen = np.flatnonzero(np.bincount(key, minlength=1))
-    cohorts, times = seen // stride + int(g.min()), seen % stride + lo
+    treated = np.ones(len(g), dtype=bool)
+    for c in controls:
+        treated &= g != c
+    g, rel = g[treated], rel[treated]
+    if not len(g):
+        return ()
+    lo, g0 = int(rel.min()), int(g.min())
+    stride = int(rel.max()) - lo + 1
+    seen = np.flatnonzero(np.bincount((g - g0) * stride + (rel - lo)))
     return tuple(
         (int(e), int(ell))
-        for e, ell in zip(cohorts, times, strict=True)
-        if ell != reference and int(e) not in controls
+        for e, ell in zip(seen // stride + g0, seen % stride + lo, strict=True)
+        if ell != reference
     )
 
 
