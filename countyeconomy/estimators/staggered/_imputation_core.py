@@ -271,9 +271,8 @@ def impute_twoway(
     y0 = y[un]
     ones = np.ones(1)
     u_b_y = np.concatenate([np.bincount(period0, weights=y0, minlength=n_periods)[1:], x0.T @ y0])
-    a, lam, beta = fit.solve(
-        np.bincount(unit0, weights=y0, minlength=n_units)[:, None], u_b_y[:, None]
-    )
+    u_a_y = np.asarray(np.bincount(unit0, weights=y0, minlength=n_units), dtype=float)
+    a, lam, beta = fit.solve(u_a_y[:, None], u_b_y[:, None])
     unit1, period1, x1 = unit[treated], period[treated], x[treated]
     resid0 = y0 - a[unit0, 0] - lam[period0, 0] - x0 @ beta[:, 0]
     tau = y[treated] - a[unit1, 0] - lam[period1, 0] - x1 @ beta[:, 0]
