@@ -248,6 +248,23 @@ def _by_horizon(
     return out
 
 
+def _residual(
+    y: FloatArray,
+    a: FloatArray,
+    unit: IntArray,
+    lam: FloatArray,
+    period: IntArray,
+    x: FloatArray,
+    beta: FloatArray,
+) -> FloatArray:
+    """``y - a[unit] - lam[period] - x beta``, in place on one new array."""
+    out = np.subtract(y, a.take(unit))
+    out -= lam.take(period)
+    if x.shape[1]:
+        out -= x @ beta
+    return out
+
+
 def impute_twoway(
     y: FloatArray,
     x: FloatArray,
@@ -274,8 +291,9 @@ def impute_twoway(
     u_a_y = np.asarray(np.bincount(unit0, weights=y0, minlength=n_units), dtype=float)
     a, lam, beta = fit.solve(u_a_y[:, None], u_b_y[:, None])
     unit1, period1, x1 = unit[treated], period[treated], x[treated]
-    resid0 = y0 - a[unit0, 0] - lam[period0, 0] - x0 @ beta[:, 0]
-    tau = y[treated] - a[unit1, 0] - lam[period1, 0] - x1 @ beta[:, 0]
+    resid0 = _residual(y0, a[:, 0], unit0, lam[:, 0], period0, x0, beta[:, 0])
+    del unit0, period0, y0, x0
+    tau = _residual(y[treated], a[:, 0], unit1, lam[:, 0], period1, x1, beta[:, 0])
     on = horizon >= 0
     n_h = np.bincount(horizon[on], minlength=n_horizons).astype(float)
     n_h = np.append(n_h, n_h.sum())
@@ -316,14 +334,24 @@ def twoway_vcov(
     """
     un = ~treated
     e0 = imp.resid0
-    c0, u0, p0 = cluster[un], unit[un], period[un]
+    c0, u0 = cluster[un], unit[un]
     if nested:
         s = -np.bincount(u0, weights=e0, minlength=n_clusters)[:, None] * imp.a_w
     else:
         e_gi = sp.csr_matrix((e0, (c0, u0)), shape=(n_clusters, imp.a_w.shape[0]))
         s = -np.asarray(e_gi @ imp.a_w)
-    e_gt = sp.csr_matrix((e0, (c0, p0)), shape=(n_clusters, imp.l_w.shape[0]))
-    s -= np.asarray(e_gt @ imp.l_w)
+    del u0
+    n_t = imp.l_w.shape[0]
+    key = c0.astype(np.int64) * n_t
+    key += period[un]
+    if n_clusters * n_t <= 4 * len(e0) + 1_000_000:  # residual sums by cluster x year
+        e_gt = np.bincount(key, weights=e0, minlength=n_clusters * n_t).reshape(n_clusters, n_t)
+        del key
+        s -= e_gt @ imp.l_w
+    else:
+        del key
+        e_gt_sp = sp.csr_matrix((e0, (c0, period[un])), shape=(n_clusters, n_t))
+        s -= np.asarray(e_gt_sp @ imp.l_w)
     if x.shape[1]:
         s -= _sums(c0, n_clusters, x[un] * e0[:, None]) @ imp.b_w
     c1 = cluster[treated]

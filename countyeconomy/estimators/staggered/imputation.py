@@ -147,7 +147,7 @@ def _sample(
 ) -> tuple[Panel, RowCodes, np.ndarray, np.ndarray, dict[str, int]]:
     """Drop rows with missing or non-finite values and treated rows that cannot be imputed."""
     codes = row_codes(panel)
-    g = cohort_codes(panel, cohort, codes, stacklevel=4)
+    g = cohort_codes(panel, cohort, codes, stacklevel=5)
     panel, kept, dropped = drop_unusable_rows(panel, [outcome, *covariates])
     if not kept.all():
         g, codes = g[kept], row_codes(panel)
