@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from countyeconomy._deprecate import renamed_kwargs
-from countyeconomy._typing import FloatArray, check_option
+from countyeconomy._typing import IntArray, check_option
 from countyeconomy.errors import IdentificationError, InvalidOptionError, RowsDroppedWarning
 from countyeconomy.estimators.staggered._common import (
     EventResultBase,
@@ -19,8 +19,6 @@ from countyeconomy.estimators.staggered._common import (
     announce_dropped,
     check_outcome,
     cluster_vcov,
-    cohort_by_row,
-    cohort_sizes,
     declined,
     drop_unusable_rows,
     fit_info,
@@ -28,10 +26,12 @@ from countyeconomy.estimators.staggered._common import (
     resolve_panel,
     wald_test,
 )
-from countyeconomy.estimators.staggered._imputation_core import (
-    effect_design,
-    imputation_vcov,
-    impute,
+from countyeconomy.estimators.staggered._imputation_core import impute_twoway, twoway_vcov
+from countyeconomy.estimators.staggered._rows import (
+    RowCodes,
+    cohort_codes,
+    cohort_counts,
+    row_codes,
 )
 from countyeconomy.inference import Cluster, VcovSpec
 from countyeconomy.linalg import factorize
@@ -73,14 +73,12 @@ class ImputationResult(EventResultBase):
         return pd.concat([pre, post], ignore_index=True).sort_values("event_time")
 
 
-def _identifiable(
-    frame: pd.DataFrame, county: str, year: str, treated: np.ndarray
-) -> tuple[np.ndarray, dict[str, int]]:
+def _identifiable(codes: RowCodes, treated: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     """Drop treated rows whose county or year has no untreated observation."""
-    untreated_c = set(frame.loc[~treated, county])
-    untreated_y = set(frame.loc[~treated, year])
-    no_c = treated & ~frame[county].isin(untreated_c).to_numpy()
-    no_y = treated & ~no_c & ~frame[year].isin(untreated_y).to_numpy()
+    untreated_c = np.bincount(codes.county[~treated], minlength=codes.n_counties) > 0
+    untreated_y = np.bincount(codes.year[~treated], minlength=codes.n_years) > 0
+    no_c = treated & ~untreated_c[codes.county]
+    no_y = treated & ~no_c & ~untreated_y[codes.year]
     dropped = {}
     if no_c.any():
         dropped["treated rows of counties never observed untreated"] = int(no_c.sum())
@@ -89,18 +87,17 @@ def _identifiable(
     return ~(no_c | no_y), dropped
 
 
-def _horizon_weights(k: np.ndarray, horizons: Sequence[int]) -> tuple[FloatArray, list[str]]:
-    cols, names = [], []
-    for h in horizons:
+def _horizon_codes(k: np.ndarray, horizons: Sequence[int]) -> tuple[IntArray, list[str]]:
+    """The position in ``horizons`` of each treated row's event time (``-1``: not reported)."""
+    code = np.full(len(k), -1, dtype=np.intp)
+    names = []
+    for j, h in enumerate(horizons):
         sel = k == h
         if not sel.any():
             raise IdentificationError(f"no treated observation at horizon {h}.")
-        cols.append(sel / sel.sum())
+        code[sel] = j
         names.append(f"event_time::{h}")
-    inside = np.isin(k, horizons)
-    cols.append(inside / inside.sum())
-    names.append("ATT")
-    return np.column_stack(cols), names
+    return code, [*names, "ATT"]
 
 
 def _pretrend_test(
@@ -147,23 +144,24 @@ def _pretrend_test(
 
 def _sample(
     panel: Panel, outcome: str, cohort: str, covariates: Sequence[str]
-) -> tuple[Panel, np.ndarray, np.ndarray, dict[str, int]]:
+) -> tuple[Panel, RowCodes, np.ndarray, np.ndarray, dict[str, int]]:
     """Drop rows with missing or non-finite values and treated rows that cannot be imputed."""
-    g = cohort_by_row(panel, cohort)
+    codes = row_codes(panel)
+    g = cohort_codes(panel, cohort, codes, stacklevel=5)
     panel, kept, dropped = drop_unusable_rows(panel, [outcome, *covariates])
-    g = g[kept]
-    years = panel.frame[panel.year].to_numpy(dtype=np.int64)
-    treated = (g != NEVER_TREATED) & (years >= g)
+    if not kept.all():
+        g, codes = g[kept], row_codes(panel)
+    treated = (g != NEVER_TREATED) & (codes.years >= g)
     if not treated.any():
         raise IdentificationError(f"no treated county-years in cohort column {cohort!r}.")
-    keep, more = _identifiable(panel.frame, panel.county, panel.year, treated)
+    keep, more = _identifiable(codes, treated)
     dropped |= more
     if not keep.all():
         panel = Panel.from_frame(
             panel.frame.loc[keep].reset_index(drop=True), county=panel.county, year=panel.year
         )
-        g, treated = g[keep], treated[keep]
-    return panel, g, treated, dropped
+        g, treated, codes = g[keep], treated[keep], row_codes(panel)
+    return panel, codes, g, treated, dropped
 
 
 @renamed_kwargs("imputation_did", cluster="vcov")
@@ -236,27 +234,39 @@ def imputation_did(
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, covariates)
     n_input = panel.nobs
-    panel, g, treated, dropped = _sample(panel, outcome, cohort, covariates)
+    panel, codes, g, treated, dropped = _sample(panel, outcome, cohort, covariates)
     main_dropped = dict(dropped)
-    years = panel.frame[panel.year].to_numpy(dtype=np.int64)
+    years = codes.years
     k1 = (years - g)[treated]
-    hs = sorted(set(k1.tolist())) if horizons is None else [int(h) for h in horizons]
+    hs = sorted(set(np.unique(k1).tolist())) if horizons is None else [int(h) for h in horizons]
     if any(h < 0 for h in hs):
         raise InvalidOptionError(f"horizons must be >= 0 (use pretrends= for leads), got {hs}.")
-    w, names = _horizon_weights(k1, hs)
-    unit = factorize(panel.frame[panel.county].to_numpy())
-    period = factorize(years)
-    x = panel.frame[list(covariates)].to_numpy(dtype=float).reshape(len(years), -1)
-    z = effect_design(unit.codes, period.codes, x)
-    y = panel.frame[outcome].to_numpy(dtype=float)
-    arrays = impute(y, z, treated, w)
-    if method == "bjs":
-        cells = pd.Series(arrays.tau).groupby([g[treated], k1]).transform("mean").to_numpy()
-        tau_bar = np.repeat(cells[:, None], w.shape[1], axis=1)
+    horizon, names = _horizon_codes(k1, hs)
+    frame = panel.frame
+    x = frame[list(covariates)].to_numpy(dtype=float).reshape(len(years), -1)
+    y = frame[outcome].to_numpy(dtype=float)
+    unit, period = codes.county, codes.year
+    arrays = impute_twoway(
+        y, x, treated, unit, codes.n_counties, period, codes.n_years, horizon, len(hs)
+    )
+    if method == "bjs":  # each row's cohort x horizon mean
+        gt = g[treated]
+        cell = factorize((gt - gt.min()) * (int(k1.max()) + 1) + k1)
+        sums = np.bincount(cell.codes, weights=arrays.tau, minlength=cell.n_levels)
+        centre = (sums / cell.counts())[cell.codes]
     else:
-        tau_bar = np.broadcast_to(arrays.estimates, w.shape)
-    cl = factorize(panel.frame[key_column(panel, cluster)].to_numpy())
-    cov = imputation_vcov(arrays, w, tau_bar, cl.codes[~treated], cl.codes[treated], cl.n_levels)
+        centre = arrays.estimates
+    cl_col = key_column(panel, cluster)
+    if cl_col == panel.county:
+        cl_codes, n_cl = unit, codes.n_counties
+    elif cl_col == panel.year:
+        cl_codes, n_cl = period, codes.n_years
+    else:
+        cl = factorize(frame[cl_col].to_numpy())
+        cl_codes, n_cl = cl.codes, cl.n_levels
+    cov = twoway_vcov(
+        arrays, centre, treated, x, unit, period, horizon, cl_codes, n_cl, cl_col == panel.county
+    )
     pre_coefs = CoefTable((), np.empty(0), np.empty((0, 0)), None)
     if pretrends:
         pre_test, pre_coefs, pre_dropped = _pretrend_test(
@@ -266,9 +276,10 @@ def imputation_did(
     else:
         pre_test = declined((), None, "not estimated: pass pretrends=k to test k leads")
     notes = announce_dropped("imputation_did", dropped, n_input, stacklevel=3)
+    rows = np.flatnonzero(treated)
     effects = pd.DataFrame(
         {
-            panel.county: panel.frame[panel.county].to_numpy()[treated],
+            panel.county: frame[panel.county].take(rows).reset_index(drop=True),
             panel.year: years[treated],
             "cohort": g[treated],
             "event_time": k1,
@@ -282,14 +293,14 @@ def imputation_did(
         nobs=len(y),
         nobs_input=n_input,
         dropped=dropped,
-        clusters={cluster: cl.n_levels},
+        clusters={cluster: n_cl},
         specification=f"{outcome} ~ 0 | county + year" + "".join(f" + {c}" for c in covariates),
         vcov=f"cluster ({cluster}); " + ("BJS conservative" if method == "bjs" else "GMM"),
-        fixed_effects={"county": unit.n_levels, "year": period.n_levels},
+        fixed_effects={panel.county: codes.n_counties, panel.year: codes.n_years},
         label=label,
         variant=method,
-        n_counties=unit.n_levels,
-        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        n_counties=codes.n_counties,
+        cohort_sizes=cohort_counts(g, codes),
         n_treated=int(treated.sum()),
         n_untreated=int((~treated).sum()),
         rows_dropped_from_estimate=sum(main_dropped.values()),

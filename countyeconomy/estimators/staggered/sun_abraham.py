@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -16,8 +17,6 @@ from countyeconomy.estimators.staggered._common import (
     WaldTest,
     announce_dropped,
     check_outcome,
-    cohort_by_row,
-    cohort_sizes,
     drop_unusable_rows,
     fit_info,
     no_never_treated_error,
@@ -25,8 +24,16 @@ from countyeconomy.estimators.staggered._common import (
     vcov_spec,
     wald_test,
 )
-from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult, twfe
-from countyeconomy.inference import VcovSpec
+from countyeconomy.estimators.staggered._rows import cohort_codes, cohort_counts, row_codes
+from countyeconomy.estimators.staggered._sa_fit import (
+    SADesign,
+    Saturated,
+    dense_fit,
+    estimate,
+    term,
+)
+from countyeconomy.estimators.twfe import DEFAULT_VCOV, TWFEResult
+from countyeconomy.inference import VcovSpec, resolve_ssc
 from countyeconomy.panel import NEVER_TREATED, Panel
 from countyeconomy.results import CoefTable
 
@@ -69,32 +76,43 @@ class SunAbrahamResult(EventResultBase):
 
     Attributes
     ----------
-    fit
-        The saturated regression; its terms are ``cohort::e:event_time::l``.
     weights
-        The cohort weights: cohort, event_time, n (estimation rows in the cell) and weight
+        The cohort weights: term, cohort, event_time, n (estimation rows in the cell) and weight
         (share of the cohort among cells at that event time).
     pretrend
         Joint Wald test (F) that the IW estimates before the reference period and between it
         and 0 are zero.
+    vcov_spec
+        The covariance specification in use.
+    design
+        The estimation sample and model (what :attr:`fit` and :meth:`with_vcov` refit).
     """
 
-    fit: TWFEResult
     weights: pd.DataFrame
+    vcov_spec: VcovSpec
+    design: SADesign
+
+    @cached_property
+    def fit(self) -> TWFEResult:
+        """The saturated regression as a :class:`~countyeconomy.estimators.twfe.TWFEResult`
+        (terms ``cohort::e:event_time::l``), fitted on first access with one dense column per
+        dummy; the estimates themselves never need it."""
+        return dense_fit(self.design, self.vcov_spec, self.info.ssc)
 
     def with_vcov(self, vcov: str | VcovSpec, *, ssc: str | None = None) -> SunAbrahamResult:
         """A new result with another covariance of the saturated regression (delta method)."""
-        fit = self.fit.with_vcov(vcov_spec(vcov), ssc=ssc)
-        coefs = _aggregate(fit, self.weights)
+        spec = vcov_spec(vcov)
+        sat = estimate(self.design, spec, resolve_ssc(ssc if ssc is not None else self.info.ssc))
+        coefs = _aggregate(sat, self.weights)
         info = replace(
             self.info,
-            vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
-            ssc=str(fit.info.ssc),
-            clusters=dict(fit.info.clusters),
-            df_t=fit.info.df_t,
+            vcov=f"{sat.vcov_label}; ssc={sat.ssc}",
+            ssc=sat.ssc,
+            clusters=dict(sat.clusters),
+            df_t=sat.df_t,
         )
         pretrend = _pretrend(coefs, self.event_times)
-        return replace(self, fit=fit, coefs=coefs, info=info, pretrend=pretrend)
+        return replace(self, coefs=coefs, info=info, pretrend=pretrend, vcov_spec=spec)
 
 
 def _pretrend(coefs: CoefTable, event_times: tuple[int | None, ...]) -> WaldTest:
@@ -103,17 +121,38 @@ def _pretrend(coefs: CoefTable, event_times: tuple[int | None, ...]) -> WaldTest
     return wald_test(names, coefs.estimates[idx], coefs.vcov[np.ix_(idx, idx)], coefs.df_t)
 
 
-def _aggregate(fit: TWFEResult, weights: pd.DataFrame) -> CoefTable:
-    names = list(fit.coefs.names)
+def _aggregate(sat: Saturated, weights: pd.DataFrame) -> CoefTable:
+    names = list(sat.names)
     pos = [names.index(t) for t in weights["term"]]
-    delta = fit.coefs.estimates[pos]
-    v = fit.coefs.vcov[np.ix_(pos, pos)]
+    delta = sat.estimates[pos]
+    v = sat.vcov[np.ix_(pos, pos)]
     times, r, r_att = iw_aggregate(
         weights["cohort"].to_numpy(), weights["event_time"].to_numpy(), weights["n"].to_numpy()
     )
     full = np.vstack([r, r_att[None, :]])
     labels = (*(f"event_time::{t}" for t in times), "ATT")
-    return CoefTable(labels, full @ delta, full @ v @ full.T, fit.coefs.df_t)
+    return CoefTable(labels, full @ delta, full @ v @ full.T, sat.df_t)
+
+
+def _cells(
+    g: np.ndarray, rel: np.ndarray, controls: set[int], reference: int
+) -> tuple[tuple[int, int], ...]:
+    """``(cohort, event time)`` of every dummy, sorted: each treated cohort's observed event
+    times but the reference."""
+    treated = np.ones(len(g), dtype=bool)
+    for c in controls:
+        treated &= g != c
+    g, rel = g[treated], rel[treated]
+    if not len(g):
+        return ()
+    lo, g0 = int(rel.min()), int(g.min())
+    stride = int(rel.max()) - lo + 1
+    seen = np.flatnonzero(np.bincount((g - g0) * stride + (rel - lo)))
+    return tuple(
+        (int(e), int(ell))
+        for e, ell in zip(seen // stride + g0, seen % stride + lo, strict=True)
+        if ell != reference
+    )
 
 
 def _sample(
@@ -203,57 +242,49 @@ def sun_abraham(
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, [c for c in covariates if c.isidentifier()])
     n_input = panel.nobs
-    g = cohort_by_row(panel, cohort)
+    g = cohort_codes(panel, cohort, row_codes(panel))
     panel, usable, dropped = drop_unusable_rows(
         panel, [outcome, *(c for c in covariates if c.isidentifier())]
     )
     panel, g, controls, dropped = _sample(panel, g[usable], control, dropped)
     notes = announce_dropped("sun_abraham", dropped, n_input, stacklevel=2)
     rel = panel.frame[panel.year].to_numpy(dtype=np.int64) - g
-    cols: dict[str, FloatArray] = {}
-    cells: list[tuple[str, int, int]] = []
-    for e in sorted(set(g.tolist()) - controls):
-        for ell in sorted(set(rel[g == e].tolist()) - {reference}):
-            col = f"_ce_sa_{e}_{'m' if ell < 0 else 'p'}{abs(ell)}"
-            cols[col] = ((g == e) & (rel == ell)).astype(np.float64)
-            cells.append((col, e, ell))
+    cells = _cells(g, rel, controls, reference)
     if not cells:
         raise IdentificationError("no treated cohort outside the control group.")
-    rhs = " + ".join([*cols, *covariates])
-    fit = twfe(panel.assign(**cols), f"{outcome} ~ {rhs} | {absorb}", vcov=vcov_spec(vcov), ssc=ssc)
-    display = {c: f"cohort::{e}:event_time::{ell}" for c, e, ell in cells}
-    names = tuple(display.get(n, n) for n in fit.coefs.names)
-    fit = replace(fit, coefs=replace(fit.coefs, names=names))
-    rows = fit.estimation_rows
-    kept = [(c, e, ell) for c, e, ell in cells if display[c] in names]
+    design = SADesign(panel, outcome, tuple(covariates), absorb, g, cells)
+    spec = vcov_spec(vcov)
+    sat = estimate(design, spec, resolve_ssc(ssc))
+    kept = [(e, ell) for e, ell in cells if term(e, ell) in sat.cell_rows]
     weights = pd.DataFrame(
         {
-            "term": [display[c] for c, _, _ in kept],
-            "cohort": [e for _, e, _ in kept],
-            "event_time": [ell for _, _, ell in kept],
-            "n": [int(cols[c][rows].sum()) for c, _, _ in kept],
+            "term": [term(e, ell) for e, ell in kept],
+            "cohort": [e for e, _ in kept],
+            "event_time": [ell for _, ell in kept],
+            "n": [sat.cell_rows[term(e, ell)] for e, ell in kept],
         }
     )
     weights["weight"] = weights["n"] / weights.groupby("event_time")["n"].transform("sum")
-    coefs = _aggregate(fit, weights)
+    coefs = _aggregate(sat, weights)
+    codes = row_codes(panel)
     info = fit_info(
         "sun_abraham",
         warnings=notes,
-        nobs=fit.info.nobs,
+        nobs=sat.nobs,
         nobs_input=n_input,
-        dropped={**dropped, **fit.info.dropped},
-        clusters=dict(fit.info.clusters),
+        dropped={**dropped, **sat.dropped},
+        clusters=dict(sat.clusters),
         specification=f"{outcome} ~ cohort x event-time dummies (ref {reference}) | {absorb}",
-        vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
-        ssc=str(fit.info.ssc),
-        df_t=fit.info.df_t,
-        fixed_effects=dict(fit.info.fixed_effects),
+        vcov=f"{sat.vcov_label}; ssc={sat.ssc}",
+        ssc=sat.ssc,
+        df_t=sat.df_t,
+        fixed_effects=sat.fixed_effects,
         label=f"Sun-Abraham IW (control: {control})",
         control=control,
-        n_counties=panel.frame[panel.county].nunique(),
-        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        n_counties=codes.n_counties,
+        cohort_sizes=cohort_counts(g, codes),
         control_cohorts=sorted(controls),
-        collinear=tuple(fit.info.collinear),
+        collinear=sat.collinear,
     )
     times = [int(n.split("::")[1]) for n in coefs.names[:-1]]
     event_times = (*times, None)
@@ -264,6 +295,7 @@ def sun_abraham(
         reference=reference,
         info=info,
         title="Sun-Abraham",
-        fit=fit,
         weights=weights,
+        vcov_spec=spec,
+        design=design,
     )
