@@ -29,6 +29,11 @@ def dense_int_codes(arr: np.ndarray) -> tuple[IntArray, int] | None:
 
 def sorted_codes(values: pd.Series | np.ndarray) -> tuple[IntArray, int]:
     """Codes ``0..n_levels-1`` in sorted value order (missing values are not allowed)."""
+    if isinstance(values, pd.Series) and pd.api.types.is_string_dtype(values.dtype):
+        # string keys (pandas' Arrow-backed str): factorise the column itself, without an
+        # object-array copy of every row (same sorted codes, a fraction of the memory)
+        codes, uniques = pd.factorize(values, sort=True)
+        return np.asarray(codes, dtype=np.intp), len(uniques)
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     dense = dense_int_codes(arr)
     if dense is not None:
