@@ -15,9 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from pandas.api.types import is_numeric_dtype
 
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators._design import _matrix, check_numeric
+
+DENSE_CELLS = 30_000_000
+"""Above this many (partition level x other level) cells a partition's tables are sparse."""
 
 __all__ = ["OocSpec", "Prepared", "pass_hc", "pass_moments", "pass_scores", "prepare"]
 
@@ -83,9 +87,36 @@ def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[IntArray, pd.Inde
     return codes.astype(np.intp, copy=False), uniques
 
 
-def _hash_keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
-    hashed = pd.util.hash_pandas_object(frame[list(cols)], index=False).to_numpy()
-    return np.unique(hashed)
+def _model_columns(
+    exprs: list[str], work: pd.DataFrame
+) -> tuple[FloatArray, tuple[tuple[str, ...], ...]]:
+    """``[y X D Z]`` as one column-major array; plain numeric columns are copied straight in."""
+    blocks: list[FloatArray | list[str]] = []
+    names: list[tuple[str, ...]] = []
+    for i, expr in enumerate(exprs):
+        terms = [t.strip() for t in expr.split("+")]
+        if i == 1 and expr == "1":
+            blocks.append([])
+            names.append(())
+        elif all(t in work.columns and is_numeric_dtype(work[t]) for t in terms):
+            blocks.append(terms)
+            names.append(tuple(terms))
+        else:
+            m, nm = _matrix(expr, work, intercept=False)
+            blocks.append(m)
+            names.append(nm)
+    width = sum(len(b) if isinstance(b, list) else b.shape[1] for b in blocks)
+    v: FloatArray = np.empty((len(work), width), order="F")
+    j = 0
+    for b in blocks:
+        if isinstance(b, list):
+            for t in b:
+                v[:, j] = work[t].to_numpy(dtype=float)
+                j += 1
+        else:
+            v[:, j : j + b.shape[1]] = b
+            j += b.shape[1]
+    return v, tuple(names)
 
 
 def _demean_local(v: FloatArray, codes: IntArray, n: int, w: FloatArray | None) -> FloatArray:
@@ -100,11 +131,14 @@ def _demean_local(v: FloatArray, codes: IntArray, n: int, w: FloatArray | None) 
     return out
 
 
-def prepare(part: pd.DataFrame, spec: OocSpec, dead: tuple[pd.Index, ...]) -> Prepared:
+def prepare(
+    part: pd.DataFrame, spec: OocSpec, dead: tuple[pd.Index, ...], locality: bool = False
+) -> Prepared:
     """Validate and build the arrays of a partition, counting every dropped row by reason.
 
     ``dead`` holds, per non-partition effect, the levels left with one row in the whole data
     (singletons found by the driver); their rows are dropped and counted as singletons.
+    ``locality``: also return hashes of the partition effect's levels (for the locality check).
     """
     n_input = len(part)
     sub = part[list(spec.needed)]
@@ -131,26 +165,21 @@ def prepare(part: pd.DataFrame, spec: OocSpec, dead: tuple[pd.Index, ...]) -> Pr
     work = sub if len(rows) == len(sub) else sub.iloc[rows]
     if names_map:
         work = work.rename(columns=names_map)
-    mats: list[FloatArray] = []
-    names: list[tuple[str, ...]] = []
     exprs = [spec.outcome, spec.rhs]
     if spec.endogenous is not None and spec.instruments is not None:
         exprs += [spec.endogenous, spec.instruments]
-    for i, expr in enumerate(exprs):
-        if i == 1 and expr == "1":
-            m, nm = np.empty((len(work), 0)), ()
-        else:
-            m, nm = _matrix(expr, work, intercept=False)
-        mats.append(m)
-        names.append(nm)
-    v = np.asfortranarray(np.column_stack(mats)) if mats else np.empty((len(work), 0))
+    v, names = _model_columns(exprs, work)
     finite = np.isfinite(v).all(axis=1)
     if not finite.all():
         dropped["non-finite after transformation"] = int((~finite).sum())
         rows, v = rows[finite], np.asfortranarray(v[finite])
     frame = part.iloc[rows]
     a_cols = spec.fe_cols[spec.a_term]
-    a_keys = _hash_keys(frame, a_cols)
+    a_codes, a_uni = _keys(frame, a_cols)
+    n_a = len(a_uni)
+    a_keys = np.zeros(0, dtype=np.uint64)
+    if locality:
+        a_keys = np.sort(pd.util.hash_pandas_object(a_uni, index=False).to_numpy())
     w = None if spec.weights is None else frame[spec.weights].to_numpy(dtype=float)
     b_terms = [t for i, t in enumerate(spec.fe_cols) if i != spec.a_term]
     if spec.drop_singletons:
@@ -158,21 +187,22 @@ def prepare(part: pd.DataFrame, spec: OocSpec, dead: tuple[pd.Index, ...]) -> Pr
         for cols, gone in zip(b_terms, dead, strict=True):
             if len(gone):
                 ok &= ~_keys_in(frame, cols, gone)
-        a_codes, _ = _keys(frame, a_cols)
-        counts = np.bincount(a_codes[ok], minlength=int(a_codes.max(initial=-1)) + 1)
+        counts = np.bincount(a_codes[ok], minlength=n_a)
         ok &= counts[a_codes] != 1
         if not ok.all():
             dropped["singletons"] = int((~ok).sum())
             frame, v = frame.iloc[np.flatnonzero(ok)], np.asfortranarray(v[ok])
             w = None if w is None else w[ok]
-    a_codes, a_uni = _keys(frame, a_cols)
+            present = np.bincount(a_codes[ok], minlength=n_a) > 0
+            recode = np.cumsum(present) - 1
+            a_codes, n_a = recode[a_codes[ok]].astype(np.intp), int(present.sum())
     b_codes, b_uniques = [], []
     for cols in b_terms:
         c, u = _keys(frame, cols)
         b_codes.append(c)
         b_uniques.append(u)
     return Prepared(
-        v, tuple(names), w, a_codes, len(a_uni), b_codes, b_uniques, frame, dropped, n_input,
+        v, tuple(names), w, a_codes, n_a, b_codes, b_uniques, frame, dropped, n_input,
         bad_weights, y_present, a_keys,
     )  # fmt: skip
 
@@ -200,7 +230,7 @@ def pass_moments(part: pd.DataFrame, spec: OocSpec, dead: tuple[pd.Index, ...]) 
     on the partition's levels, whose sums over partitions give the exact two-way (or multi-way)
     solution.
     """
-    p = prepare(part, spec, dead)
+    p = prepare(part, spec, dead, locality=True)
     n, m = p.v.shape
     w = np.ones(n) if p.w is None else p.w
     out: dict[str, Any] = {
@@ -224,19 +254,52 @@ def pass_moments(part: pd.DataFrame, spec: OocSpec, dead: tuple[pd.Index, ...]) 
     if n == 0 or not p.b_codes:
         out["S"], out["R"] = np.zeros((0, 0)), np.zeros((0, m))
         return out
-    stacked, n_b = _stack_b(p)
-    k_b = stacked.shape[1]
-    e = sp.csr_matrix(
-        (np.repeat(w, k_b), (np.repeat(np.arange(n), k_b), stacked.ravel())), shape=(n, n_b)
-    )  # W E
-    ea = sp.csr_matrix((np.ones(n), (p.a_codes, np.arange(n))), shape=(p.n_a, n))  # D_A'
-    c = ea @ e  # D_A' W E
-    wa = np.bincount(p.a_codes, weights=w, minlength=p.n_a)
-    inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
-    ones = sp.csr_matrix((np.ones(n * k_b), e.indices, e.indptr), shape=(n, n_b))
-    s_mat = (ones.T @ e - c.T @ sp.diags(inv_wa) @ c).toarray()
     mv = _demean_local(p.v, p.a_codes, p.n_a, p.w)
-    out["S"], out["R"] = s_mat, np.asarray(e.T @ mv)
+    out["S"], out["R"] = _schur_parts(p, mv, w)
+    return out
+
+
+def _schur_parts(p: Prepared, mv: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``E'W M_A E`` and ``E'W M_A V`` on the partition's levels (``mv = M_A V``)."""
+    sizes = [len(u) for u in p.b_uniques]
+    offs = np.cumsum([0, *sizes])
+    total, n_a = int(offs[-1]), p.n_a
+    wmv = mv * w[:, None]
+    r_mat = np.empty((total, mv.shape[1]))
+    for codes, lo, size in zip(p.b_codes, offs[:-1], sizes, strict=True):
+        for c in range(mv.shape[1]):
+            r_mat[lo : lo + size, c] = np.bincount(codes, weights=wmv[:, c], minlength=size)
+    wa = np.bincount(p.a_codes, weights=w, minlength=n_a)
+    inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
+    if n_a * total > DENSE_CELLS:
+        return _schur_sparse(p, w, inv_wa, total), r_mat
+    cells = np.empty((n_a, total))
+    ewe = np.zeros((total, total))
+    for j, (codes, lo, size) in enumerate(zip(p.b_codes, offs[:-1], sizes, strict=True)):
+        flat = p.a_codes.astype(np.int64) * size + codes
+        cells[:, lo : lo + size] = np.bincount(flat, w, minlength=n_a * size).reshape(n_a, size)
+        ewe[lo : lo + size, lo : lo + size] = np.diag(np.bincount(codes, w, minlength=size))
+        for codes2, lo2, size2 in zip(
+            p.b_codes[j + 1 :], offs[j + 1 : -1], sizes[j + 1 :], strict=True
+        ):
+            pair = np.bincount(codes.astype(np.int64) * size2 + codes2, w, minlength=size * size2)
+            block = pair.reshape(size, size2)
+            ewe[lo : lo + size, lo2 : lo2 + size2] = block
+            ewe[lo2 : lo2 + size2, lo : lo + size] = block.T
+    s_mat: FloatArray = ewe - (cells * inv_wa[:, None]).T @ cells
+    return s_mat, r_mat
+
+
+def _schur_sparse(p: Prepared, w: FloatArray, inv_wa: FloatArray, total: int) -> FloatArray:
+    """:func:`_schur_parts`'s ``S`` with sparse indicators (many levels in one partition)."""
+    stacked, _ = _stack_b(p)
+    n, k_b = stacked.shape
+    rows = np.repeat(np.arange(n), k_b)
+    e_w = sp.csr_matrix((np.repeat(w, k_b), (rows, stacked.ravel())), shape=(n, total))
+    e_1 = sp.csr_matrix((np.ones(n * k_b), (rows, stacked.ravel())), shape=(n, total))
+    d_a = sp.csr_matrix((np.ones(n), (p.a_codes, np.arange(n))), shape=(p.n_a, n))
+    c = d_a @ e_w
+    out: FloatArray = (e_1.T @ e_w - c.T @ sp.diags(inv_wa) @ c).toarray()
     return out
 
 
@@ -245,14 +308,19 @@ def _nested(p: Prepared, spec: OocSpec) -> dict[str, Any]:
     (level, value) pairs of every other effect (nested when each level has one value)."""
     res: dict[str, Any] = {}
     for col in spec.nested_cols:
-        values = p.frame[col].to_numpy()
-        vc, _ = pd.factorize(values)
+        vc, vuni = pd.factorize(p.frame[col].to_numpy())
         seen = np.full(p.n_a, -1, dtype=np.intp)
         seen[p.a_codes] = vc
         a_nested = bool(np.array_equal(seen[p.a_codes], vc))
+        n_c = max(len(vuni), 1)
         pairs = []
         for codes, uniques in zip(p.b_codes, p.b_uniques, strict=True):
-            frame = pd.DataFrame({"b": codes, "c": values}).drop_duplicates()
+            flat = codes.astype(np.int64) * n_c + vc
+            if len(uniques) * n_c <= DENSE_CELLS:
+                present = np.flatnonzero(np.bincount(flat, minlength=len(uniques) * n_c))
+            else:
+                present = np.unique(flat)
+            frame = pd.DataFrame({"b": present // n_c, "c": np.asarray(vuni)[present % n_c]})
             pairs.append((uniques, frame))
         res[col] = (a_nested, pairs)
     return res
