@@ -40,7 +40,7 @@ from countyeconomy.inference import (
     placebo_test,
     wild_bootstrap,
 )
-from countyeconomy.panel import NEVER_TREATED, Panel, describe
+from countyeconomy.panel import NEVER_TREATED, Panel, aggregate_cells, describe
 from countyeconomy.registry import HarmonisedPanel, Registry, harmonise, read_panel
 from countyeconomy.report import coefplot, table
 from countyeconomy.results import EstimateResult, FitInfo, PostEstimationResult
@@ -73,6 +73,7 @@ __all__ = [
     "RobustnessReport",
     "TripleDiDResult",
     "__version__",
+    "aggregate_cells",
     "att_gt",
     "bacon_decomposition",
     "coefplot",

@@ -6,6 +6,7 @@ Every estimator takes its data through this package: :meth:`Panel.from_frame` ch
 :func:`check_cohort_treatment` check treatment timing.
 """
 
+from countyeconomy.panel._aggregate import LazyCellAggregate, aggregate_cells
 from countyeconomy.panel._describe import DESCRIBE_STATS, describe
 from countyeconomy.panel._panel import Panel, as_panel
 from countyeconomy.panel._read import (
@@ -35,10 +36,12 @@ __all__ = [
     "DESCRIBE_STATS",
     "MISSING_TOKENS",
     "NEVER_TREATED",
+    "LazyCellAggregate",
     "NonNumericCellsWarning",
     "Panel",
     "SmallCohortWarning",
     "TableRead",
+    "aggregate_cells",
     "as_panel",
     "check_cohort_treatment",
     "check_columns",
