@@ -23,7 +23,7 @@ from countyeconomy.estimators._ooc_setup import Setup, announce_dropped, make_se
 from countyeconomy.inference import HC1, VcovSpec
 from countyeconomy.linalg import collinear_columns
 
-__all__ = ["check_absorbed", "fit_gram", "group_scores", "make_model", "prepare_fit", "solve_ls"]
+__all__ = ["check_absorbed", "fit_gram", "group_scores", "make_models", "prepare_fit", "solve_ls"]
 
 ABSORBED_TOL = 1e-10
 
@@ -112,32 +112,34 @@ def group_scores(
     return tuple(out)
 
 
-def make_model(
+def make_models(
     setup: Setup,
     mom: Moments,
-    fe_names: tuple[str, ...],
     vcov: VcovSpec,
-    bread: FloatArray,
-    t_mat: FloatArray,
-    t_vec: FloatArray,
-) -> OutOfCoreModel:
-    """The kept statistics of one regression (``Vt t_mat`` on ``Vt t_vec``'s residual)."""
-    rss = float(t_vec @ mom.gram @ t_vec)
-    hc = None
+    regressions: list[tuple[FloatArray, FloatArray, FloatArray]],
+) -> list[OutOfCoreModel]:
+    """The kept statistics of each regression ``(bread, T, t)``: regressors ``Vt T``, residuals
+    ``Vt t``. With ``vcov="hc1"`` one more pass computes every regression's meat."""
+    fe_names = tuple("^".join(t) for t in setup.spec.fe_cols)
+    meats: list[FloatArray | None] = [None] * len(regressions)
     if isinstance(vcov, HC1):
-        hc = hc_meats(setup.ddf, setup.spec, mom, ((t_mat, t_vec),))[0]
+        maps = tuple((t_mat, t_vec) for _, t_mat, t_vec in regressions)
+        meats = list(hc_meats(setup.ddf, setup.spec, mom, maps))
     nested = tuple((i, c, flag) for (i, c), flag in mom.nested.items())
-    return OutOfCoreModel(
-        nobs=mom.nobs,
-        bread=bread,
-        rss=rss,
-        fixed_effects=tuple(zip(fe_names, mom.fe_levels, strict=True)),
-        nested=nested,
-        groups=group_scores(mom, setup.spec.group_sets, t_mat, t_vec),
-        hc_meat=hc,
-        aliases=setup.aliases,
-        passes=mom.passes,
-    )
+    return [
+        OutOfCoreModel(
+            nobs=mom.nobs,
+            bread=bread,
+            rss=float(t_vec @ mom.gram @ t_vec),
+            fixed_effects=tuple(zip(fe_names, mom.fe_levels, strict=True)),
+            nested=nested,
+            groups=group_scores(mom, setup.spec.group_sets, t_mat, t_vec),
+            hc_meat=meat,
+            aliases=setup.aliases,
+            passes=mom.passes,
+        )
+        for (bread, t_mat, t_vec), meat in zip(regressions, meats, strict=True)
+    ]
 
 
 def fit_gram(
@@ -152,8 +154,7 @@ def fit_gram(
     params, kept, dropped, bread = solve_ls(mom.gram, eye[:, 1 : 1 + k], eye[:, 0])
     t_mat = eye[:, 1 + kept]
     t_vec = eye[:, 0] - t_mat @ params
-    fe_names = tuple("^".join(t) for t in setup.spec.fe_cols)
-    model = make_model(setup, mom, fe_names, vcov, bread, t_mat, t_vec)
+    (model,) = make_models(setup, mom, vcov, [(bread, t_mat, t_vec)])
     v = vcov_from_stats(model, vcov, ssc)
     names = tuple(x_names[j] for j in kept)
     collinear = tuple(x_names[j] for j in dropped)
