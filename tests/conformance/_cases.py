@@ -31,6 +31,7 @@ NOT_ESTIMATORS: dict[str, str] = {
     "harmonise": "data preparation: recodes a panel to one year's county codes",
     "read_panel": "data input: reads a user's table into a Panel",
     "describe": "data inspection: summary statistics with suspicious-value flags",
+    "aggregate_cells": "data preparation: sums or averages cell-level data to county x year",
 }
 """Public callables of ``countyeconomy.__all__`` that are neither estimators nor post-estimation
 routines, with the reason. Everything else callable (and not a class or a module) needs a case."""
