@@ -22,10 +22,14 @@ from countyeconomy.errors import FormulaError, IdentificationError, WeightsError
 from countyeconomy.estimators._ooc_partition import OocSpec, pass_hc, pass_moments, pass_scores
 from countyeconomy.panel import describe_values
 
-__all__ = ["Moments", "is_out_of_core", "run_passes", "to_dask"]
+__all__ = ["Moments", "compute", "is_out_of_core", "partition_tasks", "run_passes", "to_dask"]
 
 DENSE_MAX_LEVELS = 6000
 """Most levels the non-partition effects may have together (their system is solved densely)."""
+
+
+PARQUET_BLOCKSIZE = "32MiB"
+"""Target partition size when reading a Parquet path (files are split at row groups)."""
 
 
 def is_out_of_core(data: object) -> bool:
@@ -42,7 +46,7 @@ def to_dask(data: object) -> Any:
 
     if isinstance(data, str | os.PathLike):
         try:
-            return dd.read_parquet(str(data))
+            return dd.read_parquet(str(data), blocksize=PARQUET_BLOCKSIZE)
         except (OSError, ValueError) as exc:
             raise FormulaError(
                 f"cannot read the Parquet dataset {str(data)!r}: {exc}. Pass a path or glob "
@@ -71,16 +75,29 @@ class Moments:
     dead: tuple[pd.Index, ...] = ()
 
 
+def compute(*objects: Any) -> tuple[Any, ...]:
+    """``dask.compute`` (on the active scheduler or ``distributed.Client``), typed."""
+    from dask.base import compute as dask_compute
+
+    out: tuple[Any, ...] = dask_compute(*objects)  # type: ignore[no-untyped-call]
+    return out
+
+
+def partition_tasks(ddf: Any, func: Callable[..., Any], *args: Any) -> list[Any]:
+    """One lazy ``func(partition, *args)`` per partition of ``ddf``."""
+    from dask.delayed import delayed
+
+    task = delayed(func, pure=True)
+    return [task(p, *args) for p in ddf.to_delayed()]
+
+
 def _batches(ddf: Any, func: Callable[..., Any], *args: Any) -> list[Any]:
     """Apply ``func(partition, *args)`` to every partition, a few at a time (bounded memory)."""
-    import dask
-
-    parts = ddf.to_delayed()
+    tasks = partition_tasks(ddf, func, *args)
     step = max(4, 2 * (os.cpu_count() or 2))
     out: list[Any] = []
-    task = dask.delayed(func, pure=True)
-    for i in range(0, len(parts), step):
-        out.extend(dask.compute(*[task(p, *args) for p in parts[i : i + step]]))
+    for i in range(0, len(tasks), step):
+        out.extend(compute(*tasks[i : i + step]))
     return out
 
 
@@ -179,7 +196,7 @@ def _solve_b(results: list[dict[str, Any]], m: int) -> tuple[tuple[pd.Index, Flo
         )
         s_mat[np.ix_(pos, pos)] += r["S"]
         r_mat[pos] += r["R"]
-    lam = np.linalg.lstsq(s_mat, r_mat, rcond=None)[0]
+    lam = np.asarray(np.linalg.lstsq(s_mat, r_mat, rcond=None)[0], dtype=np.float64)
     return tuple((g, lam[offs[j] : offs[j + 1]]) for j, g in enumerate(globs))
 
 

@@ -173,7 +173,7 @@ def prepare(
     if not finite.all():
         dropped["non-finite after transformation"] = int((~finite).sum())
         rows, v = rows[finite], np.asfortranarray(v[finite])
-    frame = part.iloc[rows]
+    frame = part if len(rows) == n_input else part.iloc[rows]
     a_cols = spec.fe_cols[spec.a_term]
     a_codes, a_uni = _keys(frame, a_cols)
     n_a = len(a_uni)

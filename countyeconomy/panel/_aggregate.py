@@ -106,9 +106,9 @@ class LazyCellAggregate:
 
     def compute(self) -> Panel:
         """The aggregated :class:`Panel` (one pass over the data)."""
-        import dask
+        from dask.base import compute
 
-        sums, totals = dask.compute(self.frame, self.totals)
+        sums, totals = compute(self.frame, self.totals)  # type: ignore[no-untyped-call]
         return _finish(sums, totals, self.values, self.county, self.year, self.how, self.weights)
 
 

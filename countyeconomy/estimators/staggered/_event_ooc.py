@@ -16,7 +16,7 @@ import pandas as pd
 
 from countyeconomy.errors import FormulaError, TreatmentTimingError
 from countyeconomy.estimators._ooc_api import twfe_out_of_core
-from countyeconomy.estimators._ooc_engine import to_dask
+from countyeconomy.estimators._ooc_engine import compute, partition_tasks, to_dask
 from countyeconomy.estimators.staggered._common import announce_dropped, fit_info
 from countyeconomy.inference import VcovSpec
 from countyeconomy.panel import NEVER_TREATED, cohort_values, describe_values
@@ -112,8 +112,6 @@ def event_study_out_of_core(
     year: str | None,
 ) -> Any:
     """The event study on a dask DataFrame or Parquet path; see the module docstring."""
-    import dask
-
     from countyeconomy.estimators.staggered.event_study import (
         EventStudyResult,
         _column,
@@ -133,8 +131,7 @@ def event_study_out_of_core(
             f"{describe_values(cols, limit=25)}."
         )
     args = ([outcome, *plain], cohort, unit, year, window, reference, bin_endpoints)
-    parts = ddf.to_delayed()
-    scans = dask.compute(*[dask.delayed(_scan)(p, args) for p in parts])
+    scans = compute(*partition_tasks(ddf, _scan, args))
     n_input = sum(s["n"] for s in scans)
     dropped: dict[str, int] = {}
     for s in scans:
