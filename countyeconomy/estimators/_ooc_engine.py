@@ -28,7 +28,7 @@ DENSE_MAX_LEVELS = 6000
 """Most levels the non-partition effects may have together (their system is solved densely)."""
 
 
-PARQUET_BLOCKSIZE = "32MiB"
+PARQUET_BLOCKSIZE = "16MiB"
 """Target partition size when reading a Parquet path (files are split at row groups)."""
 
 
