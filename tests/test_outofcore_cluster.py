@@ -30,9 +30,13 @@ def test_twfe_and_aggregate_on_local_cluster(tmp_path: object) -> None:
         assert len(client.scheduler_info()["workers"]) == 2
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ooc = ce.twfe(f"{path}/*.parquet", "y ~ policy + x | cell + year", vcov=Cluster("county"))
+            ooc = ce.twfe(
+                f"{path}/*.parquet", "y ~ policy + x | cell + year", vcov=Cluster("county")
+            )
             agg = ce.aggregate_cells(dd.read_parquet(path), ["y"], weights="area").compute()
-    mem = ce.twfe(df, "y ~ policy + x | cell + year", county="cell", year="year", vcov=Cluster("county"))
+    mem = ce.twfe(
+        df, "y ~ policy + x | cell + year", county="cell", year="year", vcov=Cluster("county")
+    )
     np.testing.assert_allclose(ooc.params.to_numpy(), mem.params.to_numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(ooc.std_errors.to_numpy(), mem.std_errors.to_numpy(), rtol=1e-8)
     assert agg.frame["n_cells"].sum() == len(df)

@@ -56,8 +56,13 @@ def test_event_study_matches_in_memory(bin_endpoints: bool) -> None:
     df["first_treated"] = np.where(df["county"] % 5 == 4, 0, 2012 + df["county"] % 5)
     df.loc[df.index[::31], "x"] = np.nan
     kw = dict(
-        covariates=["x"], window=(-2, 3), bin_endpoints=bin_endpoints, absorb="cell + year",
-        vcov=Cluster("county"), county="cell", year="year",
+        covariates=["x"],
+        window=(-2, 3),
+        bin_endpoints=bin_endpoints,
+        absorb="cell + year",
+        vcov=Cluster("county"),
+        county="cell",
+        year="year",
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -23,7 +23,9 @@ from countyeconomy.inference import Cluster, DriscollKraay
 COEF_TOL, SE_TOL = 1e-10, 1e-8
 
 
-def cells(seed: int = 0, n_cells: int = 480, years: int = 8, unbalanced: bool = False) -> pd.DataFrame:
+def cells(
+    seed: int = 0, n_cells: int = 480, years: int = 8, unbalanced: bool = False
+) -> pd.DataFrame:
     """Grid cells nested in counties nested in provinces, a staggered county policy."""
     rng = np.random.default_rng(seed)
     cell = np.repeat(np.arange(n_cells), years)
@@ -56,7 +58,9 @@ def fit_both(df: pd.DataFrame, formula: str, ddf: object = None, **kw: object):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RowsDroppedWarning)
         mem = ce.twfe(df, formula, county="cell", year="year", **kw)
-        ooc = ce.twfe(as_dask(df) if ddf is None else ddf, formula, county="cell", year="year", **kw)
+        ooc = ce.twfe(
+            as_dask(df) if ddf is None else ddf, formula, county="cell", year="year", **kw
+        )
     return mem, ooc
 
 
@@ -94,8 +98,12 @@ def test_weights_unbalanced_and_conventions() -> None:
     df = cells(1, unbalanced=True)
     for ssc in ("fixest", "linearmodels", "xtreg", "none"):
         vcov = Cluster("cell") if ssc == "xtreg" else Cluster("county")
-        assert_same(*fit_both(df, "y ~ policy + x | cell + year", weights="area", vcov=vcov, ssc=ssc))
-    mem, ooc = fit_both(df, "y ~ policy + x | cell + year", vcov=Cluster("county", "year", df="conventional"))
+        assert_same(
+            *fit_both(df, "y ~ policy + x | cell + year", weights="area", vcov=vcov, ssc=ssc)
+        )
+    mem, ooc = fit_both(
+        df, "y ~ policy + x | cell + year", vcov=Cluster("county", "year", df="conventional")
+    )
     assert_same(mem, ooc)
 
 
@@ -111,7 +119,9 @@ def test_missing_values_nonfinite_and_singletons_are_counted() -> None:
         ooc = ce.twfe(as_dask(df), "y ~ policy + x | cell + year", county="cell", year="year")
     mem, ooc = fit_both(df, "y ~ policy + x | cell + year")
     assert ooc.info.dropped["singletons"] > 0
-    assert "missing 'x'" in ooc.info.dropped and "non-finite after transformation" in ooc.info.dropped
+    assert (
+        "missing 'x'" in ooc.info.dropped and "non-finite after transformation" in ooc.info.dropped
+    )
     assert_same(mem, ooc)
 
 
