@@ -165,3 +165,5 @@ def test_errors_name_the_column() -> None:
         ce.twfe(as_dask(bad), "y ~ x | cell + year", weights="area")
     with pytest.raises(FormulaError, match="absorbed effects"):
         ce.twfe(ddf, "y ~ x")
+    with pytest.raises(FormulaError, match="no Parquet dataset"):
+        ce.twfe("/nonexistent/cells/*.parquet", "y ~ x | cell + year")

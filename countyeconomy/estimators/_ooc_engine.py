@@ -9,6 +9,7 @@ heteroskedasticity-robust errors. Memory: one partition per worker thread plus t
 
 from __future__ import annotations
 
+import glob as globmod
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,12 @@ def to_dask(data: object) -> Any:
     import dask.dataframe as dd
 
     if isinstance(data, str | os.PathLike):
+        text = str(data)
+        if "://" not in text and not os.path.exists(text) and not globmod.glob(text):
+            raise FormulaError(
+                f"no Parquet dataset at {text!r}: no file or directory matches. Pass a path or "
+                "glob such as 'cells/*.parquet', or a dask.dataframe.DataFrame."
+            )
         try:
             return dd.read_parquet(str(data), blocksize=PARQUET_BLOCKSIZE)
         except (OSError, ValueError) as exc:
