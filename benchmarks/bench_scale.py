@@ -21,7 +21,8 @@ process tree (the child and any workers it starts), polled every 0.1 s with psut
    the shared machine safe; it stands in for running out of RAM).
 
 Usage: ``nice -n 10 python benchmarks/bench_scale.py [--big 10000000] [--side 500000,1000000]
-[--cap-gb 12] [--tmp /work/tmp/scale] [--out benchmarks/results/scale.md]``.
+[--cap-gb 12] [--engines memory,dask,pyfixest] [--skip-big] [--tmp /work/tmp/scale]
+[--out benchmarks/results/scale.md]``.
 The Parquet files are deleted at the end.
 """
 
@@ -190,6 +191,7 @@ def main() -> None:
     ap.add_argument("--tmp", default="/work/tmp/scale")
     ap.add_argument("--out", default="benchmarks/results/scale.md")
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--engines", default="memory,dask,pyfixest")
     args = ap.parse_args()
     if args.child:
         child(args.child, args.path)
@@ -207,7 +209,7 @@ def main() -> None:
     for n_cells in [int(s) for s in args.side.split(",") if s]:
         path = tmp / f"side_{n_cells}"
         secs = write_cells(path, n_cells)
-        rows = [measure(e, path, args.cap_gb) for e in ("memory", "dask", "pyfixest")]
+        rows = [measure(e, path, args.cap_gb) for e in args.engines.split(",")]
         shutil.rmtree(path)
         base = rows[0]
         report += [
