@@ -48,6 +48,7 @@ from countyeconomy.inference import (
 from countyeconomy.panel import (
     NEVER_TREATED,
     Panel,
+    aggregate_cells,
     balance_table,
     correlation_table,
     describe,
@@ -85,6 +86,7 @@ __all__ = [
     "RobustnessReport",
     "TripleDiDResult",
     "__version__",
+    "aggregate_cells",
     "att_gt",
     "augmented_synthetic_control",
     "bacon_decomposition",

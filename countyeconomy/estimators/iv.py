@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from countyeconomy.estimators._linear import (
     fit_warnings,
     vcov_for,
 )
+from countyeconomy.estimators._ooc_engine import is_out_of_core
 from countyeconomy.estimators.twfe import DEFAULT_VCOV, absorbed_columns
 from countyeconomy.inference import Cluster, VcovSpec, describe_vcov, resolve_ssc, resolve_vcov
 from countyeconomy.linalg import demean, ols
@@ -129,7 +131,7 @@ def _first_stage(
 
 
 def iv(
-    data: Panel | pd.DataFrame,
+    data: Panel | pd.DataFrame | Any,
     formula: str,
     *,
     county: str | None = None,
@@ -143,7 +145,8 @@ def iv(
     All variables are demeaned on the fixed effects; the endogenous regressors are replaced by
     their first-stage fitted values on the exogenous regressors and excluded instruments; the
     residuals use the actual endogenous values. Standard errors follow ``vcov`` and ``ssc`` as in
-    :func:`~countyeconomy.twfe`.
+    :func:`~countyeconomy.twfe`. A ``dask.dataframe.DataFrame`` or a Parquet path as ``data`` is
+    fitted out of core with the same numbers in 2 passes over the data (3 with ``vcov="hc1"``).
 
     References
     ----------
@@ -163,6 +166,12 @@ def iv(
     >>> abs(float(res.params["d"]) - 0.5) < 0.1
     True
     """
+    if is_out_of_core(data):  # dask DataFrame or Parquet path: the out-of-core engine
+        from countyeconomy.estimators._ooc_iv import iv_out_of_core
+
+        return iv_out_of_core(
+            data, formula, county=county, year=year, weights=weights, vcov=vcov, ssc=ssc
+        )
     parsed = parse_formula(formula)
     if parsed.endogenous is None:
         raise FormulaError(

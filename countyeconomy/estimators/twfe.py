@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from countyeconomy.estimators._linear import (
     pow2_scale,
     vcov_for,
 )
+from countyeconomy.estimators._ooc_engine import is_out_of_core
 from countyeconomy.inference import Cluster, VcovSpec, describe_vcov, resolve_ssc, resolve_vcov
 from countyeconomy.linalg import demean, ols
 from countyeconomy.panel import Panel
@@ -128,7 +130,7 @@ def fit_design(
 
 
 def twfe(
-    data: Panel | pd.DataFrame,
+    data: Panel | pd.DataFrame | Any,
     formula: str,
     *,
     county: str | None = None,
@@ -146,6 +148,9 @@ def twfe(
         A :class:`~countyeconomy.Panel`, or a DataFrame. A DataFrame is validated as a panel
         (duplicate keys are an error) with keys ``county=`` and ``year=``; a key not passed
         defaults to a column literally named ``"county"`` / ``"year"`` when there is one.
+        A ``dask.dataframe.DataFrame`` or a Parquet path (``"cells/*.parquet"``) is fitted out of
+        core with the same numbers in 2 passes over the data (3 with ``vcov="hc1"``); see the
+        "Large panels" guide.
     formula
         fixest-style formula. Right of ``~``: formulaic terms (``C(region)``, ``np.log(x)``,
         ``x:z``). After ``|``: absorbed effects, ``county + year`` or interactions such as
@@ -184,6 +189,13 @@ def twfe(
     >>> round(float(res.params["policy"]), 2)
     0.05
     """
+    if is_out_of_core(data):  # dask DataFrame or Parquet path: the out-of-core engine
+        from countyeconomy.estimators._ooc_api import twfe_out_of_core
+
+        return twfe_out_of_core(
+            data, formula, county=county, year=year, weights=weights, vcov=vcov, ssc=ssc,
+            drop_singletons=drop_singletons,
+        )  # fmt: skip
     parsed = parse_formula(formula)
     md = as_model_data(data, county, year)
     spec = resolve_vcov(vcov)

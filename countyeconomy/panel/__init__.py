@@ -8,6 +8,7 @@ Every estimator takes its data through this package: :meth:`Panel.from_frame` ch
 correlations, balance) as :class:`countyeconomy.report.Table` objects.
 """
 
+from countyeconomy.panel._aggregate import LazyCellAggregate, aggregate_cells
 from countyeconomy.panel._describe import DESCRIBE_STATS, describe
 from countyeconomy.panel._panel import Panel, as_panel
 from countyeconomy.panel._read import (
@@ -38,10 +39,12 @@ __all__ = [
     "DESCRIBE_STATS",
     "MISSING_TOKENS",
     "NEVER_TREATED",
+    "LazyCellAggregate",
     "NonNumericCellsWarning",
     "Panel",
     "SmallCohortWarning",
     "TableRead",
+    "aggregate_cells",
     "as_panel",
     "balance_table",
     "check_cohort_treatment",

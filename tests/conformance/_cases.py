@@ -33,6 +33,7 @@ NOT_ESTIMATORS: dict[str, str] = {
     "describe": "data inspection: summary statistics with suspicious-value flags",
     "correlation_table": "a paper table: correlations with stars (corr2docx)",
     "balance_table": "a paper table: group means and their t-test (t2docx)",
+    "aggregate_cells": "data preparation: sums or averages cell-level data to county x year",
 }
 """Public callables of ``countyeconomy.__all__`` that are neither estimators nor post-estimation
 routines, with the reason. Everything else callable (and not a class or a module) needs a case."""

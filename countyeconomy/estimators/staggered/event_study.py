@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from countyeconomy.errors import InvalidOptionError
+from countyeconomy.estimators._ooc_engine import is_out_of_core
 from countyeconomy.estimators.staggered._common import (
     EventResultBase,
     WaldTest,
@@ -112,7 +114,7 @@ def _check_window(window: tuple[int, int], reference: int) -> tuple[int, int]:
 
 
 def event_study(
-    data: Panel | pd.DataFrame,
+    data: Panel | pd.DataFrame | Any,
     outcome: str,
     cohort: str,
     *,
@@ -131,7 +133,9 @@ def event_study(
     Parameters
     ----------
     data
-        A :class:`~countyeconomy.Panel` or a DataFrame with ``county=`` and ``year=``.
+        A :class:`~countyeconomy.Panel` or a DataFrame with ``county=`` and ``year=``; or a
+        ``dask.dataframe.DataFrame`` / Parquet path, fitted out of core with the same numbers
+        in 3 passes over the data (``county=`` names the unit, e.g. the grid cell).
     outcome, cohort
         Outcome column and first-treated-year column (``0`` = never treated: all dummies 0).
     covariates
@@ -170,6 +174,14 @@ def event_study(
     >>> res.event_frame()["event_time"].tolist()
     [-3, -2, -1, 0, 1, 2, 3]
     """
+    if is_out_of_core(data):  # dask DataFrame or Parquet path: 1 scan + the out-of-core twfe
+        from countyeconomy.estimators.staggered._event_ooc import event_study_out_of_core
+
+        return event_study_out_of_core(  # type: ignore[no-any-return]
+            data, outcome, cohort, covariates=covariates, window=_check_window(window, reference),
+            bin_endpoints=bin_endpoints, reference=reference, absorb=absorb,
+            vcov=vcov_spec(vcov), ssc=ssc, county=county, year=year,
+        )  # fmt: skip
     panel = resolve_panel(data, county, year)
     check_outcome(panel, outcome, [c for c in covariates if c.isidentifier()])
     lo, hi = _check_window(window, reference)
