@@ -32,8 +32,8 @@ def sorted_codes(values: pd.Series | np.ndarray) -> tuple[IntArray, int]:
     if isinstance(values, pd.Series) and pd.api.types.is_string_dtype(values.dtype):
         # string keys (pandas' Arrow-backed str): factorise the column itself, without an
         # object-array copy of every row (same sorted codes, a fraction of the memory)
-        codes, uniques = pd.factorize(values, sort=True)
-        return np.asarray(codes, dtype=np.intp), len(uniques)
+        str_codes, str_uniques = pd.factorize(values, sort=True)
+        return np.asarray(str_codes, dtype=np.intp), len(str_uniques)
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     dense = dense_int_codes(arr)
     if dense is not None:
