@@ -126,7 +126,8 @@ def color_scale(names: Sequence[str]) -> Any:
     """An ``altair.Scale`` that gives each of ``names`` its colour (domain in the given order).
 
     >>> scale = color_scale(["att_gt (Callaway-Sant'Anna)", "my model"])
-    >>> scale.to_dict()["range"][0] == estimator_color("att_gt")
+    >>> colours = scale.to_dict().get("range")
+    >>> colours[0] == estimator_color("att_gt")
     True
     """
     import altair as alt
