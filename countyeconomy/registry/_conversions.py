@@ -5,8 +5,12 @@ Definition used everywhere (and tested against an independent count from ``resul
 with at least one successor (an undated entry of its new-code field) whose record is a county-level
 unit whose name ends in 区. Each such record is one conversion, dated by the year its successor
 starts. With the pinned history this gives 457 conversions, 1983-2021; 412 of them have only
-district successors. The data README's figure of 453 could not be reproduced by any definition
-tried; 457 is the count of this definition.
+district successors. The data README's figure of 453 counts something narrower and wider at
+once: a *retired* county record with a successor district record *created that year*, dated
+(partial-transfer) successors included. The two differ by 9 + 5 records, each explained in
+``tests/registry/test_registry_conversions.py``: 3 county-level cities re-coded in 1983 and 6
+counties absorbed by districts that already existed are ours only; 5 counties whose territory
+went in part to a new district (a dated transfer) before they became cities are the README's only.
 """
 
 from __future__ import annotations

@@ -111,3 +111,71 @@ def test_registry_methods(reg: Registry, conv: pd.DataFrame) -> None:
     )
     with pytest.raises(RegistryError, match="330185"):
         reg.history("330185", 2020)
+
+
+def _readme_count(data_dir: Path) -> set[tuple[str, str]]:
+    """The data README's 453, rebuilt from result.csv: a retired (状态 弃用) county-level non-区
+    record with at least one successor, dated or not, whose 区 record starts in that year."""
+    raw = pd.read_csv(
+        data_dir / "areacodes/result.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    county = raw[raw["级别"] == "县级"]
+    starts: dict[str, list[tuple[int, str]]] = {}
+    for code, start, name in zip(county["代码"], county["启用时间"], county["名称"], strict=True):
+        starts.setdefault(code, []).append((int(start), name))
+    out = set()
+    for code, name, status, end, new in zip(
+        county["代码"],
+        county["名称"],
+        county["状态"],
+        county["变更/弃用时间"],
+        county["新代码"],
+        strict=True,
+    ):
+        if name.endswith("区") or status != "弃用" or not new or not end:
+            continue
+        for part in new.split(";"):
+            target, year = part[:6], int(part[7:11]) if "[" in part else int(end)
+            if any(s == year and nm.endswith("区") for s, nm in starts.get(target, [])):
+                out.add((code, name))
+                break
+    return out
+
+
+def test_readme_count_of_453_is_reconciled(conv: pd.DataFrame, data_dir: Path) -> None:
+    """453 (data README) = 457 (ours) - 9 + 5, each difference explained by the definitions.
+
+    The README's count is reproduced by: a *retired* county-level record with a successor
+    district record *created that year*, dated (partial-transfer) successors included. Ours
+    counts every county-level record replaced by a district (existing or new) and reads only
+    undated successors (dated ones are transfers of part of a county's territory).
+    """
+    readme = _readme_count(data_dir)
+    assert len(readme) == 453
+    ours = set(zip(conv["old_code"].astype(str), conv["old_name"], strict=True))
+    by = conv.set_index("old_code")
+    # ours only (9): three county-level cities whose record was re-coded (状态 变更) as they
+    # became prefecture-level cities in 1983 ...
+    recoded = {("132201", "邢台市"), ("132401", "保定市"), ("362302", "鹰潭市")}
+    # ... and six counties absorbed by districts that already existed (no new district record)
+    into_existing = {
+        ("320122", "江浦县"),
+        ("640222", "陶乐县"),
+        ("341424", "和县"),
+        ("370284", "胶南市"),
+        ("130421", "邯郸县"),
+        ("130721", "宣化县"),
+    }
+    assert ours - readme == recoded | into_existing
+    assert all(by.loc[c, "year"] == 1983 for c, _ in recoded)
+    # README only (5): counties that became cities; part of their territory went to a new
+    # district in an earlier year (a dated successor), which is a transfer, not a conversion
+    transfers = {
+        ("210724", "锦县"),
+        ("210824", "盖县"),
+        ("362330", "波阳县"),
+        ("420523", "枝江县"),
+        ("432225", "临湘县"),
+    }
+    assert readme - ours == transfers
+    assert len(ours) - len(recoded | into_existing) + len(transfers) == len(readme) == 453
