@@ -7,8 +7,14 @@ import pytest
 
 from countyeconomy.errors import InvalidOptionError
 from countyeconomy.inference import ChunkTask
-from countyeconomy.spatial import SpatialWeightsError, knn_weights, sar_panel, sdm_panel
-from countyeconomy.spatial import _effects, _models
+from countyeconomy.spatial import (
+    SpatialWeightsError,
+    _effects,
+    _models,
+    knn_weights,
+    sar_panel,
+    sdm_panel,
+)
 from countyeconomy.spatial._traces import power_traces, series_order
 from tests.spatial._data import county_seats
 from tests.spatial._sim import simulate_spatial_panel
