@@ -50,7 +50,7 @@ def series_order(rho_max: float) -> int:
     """Terms ``K`` with ``rho_max^(K+1) / (1 - rho_max) <= TOLERANCE`` (at most ``MAX_ORDER``).
 
     >>> series_order(0.5), series_order(0.7), series_order(0.0)
-    (32, 67, 1)
+    (34, 67, 1)
     """
     r = min(abs(float(rho_max)), 1.0 - 1e-9)
     if r <= TOLERANCE:
