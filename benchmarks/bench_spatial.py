@@ -6,7 +6,7 @@ codes), the first ``--counties`` of them; a simulated SAR panel with ``rho = 0.4
 
 Timed: (1) ``knn_weights`` and ``distance_weights(cutoff=100)`` on all ~2,800 seats (target < 1 s);
 (2) ``sdm_panel`` with county effects and 1,000 simulated effect draws, and the draws alone
-(target < 5 s); Each time is the fastest of ``--repeats`` runs. (3) ``sar_panel`` (county effects, ``bias_correction=False``, ``draws=0``) against
+(target < 5 s; ``benchmarks/bench_spatial_effects.py`` compares the ``traces=`` options). Each time is the fastest of ``--repeats`` runs. (3) ``sar_panel`` (county effects, ``bias_correction=False``, ``draws=0``) against
 ``spreg.Panel_FE_Lag`` on the same data (target ratio <= 0.25), and ``sdm_panel`` with two-way
 effects (spreg has none).
 
@@ -119,7 +119,7 @@ def main() -> None:
         f"| SAR, county FE (direct) | {t_sar:.2f} | {t_spreg:.2f} | {t_sar / t_spreg:.2f} |",
         f"| SDM, county FE, delta-method effects | {t_sdm0:.2f} | - | - |",
         f"| SDM, county FE, 1,000 simulated effect draws | {t_sdm:.2f} | - | - |",
-        f"| 1,000 effect draws and the eigenvalues they need | {t_sdm - t_sdm0:.2f} | - | - |",
+        f"| 1,000 effect draws and their traces (default traces=) | {t_sdm - t_sdm0:.2f} | - | - |",
         f"| SDM, two-way FE (Lee-Yu) | {t_sdm2:.2f} | - | - |",
         "",
         f"max |difference| of SAR coefficients vs spreg: {diff:.2e}",

@@ -35,6 +35,15 @@ _COMMON = """
     draws
         Parameter draws for the simulated standard errors of the LeSage-Pace effects (lag
         models; ``0``: delta method only). Error models' effects are exact linear combinations.
+    traces
+        Lag models with ``draws > 0``: how the simulated draws get ``tr (I - rho W)^-1`` and
+        ``tr (I - rho W)^-1 W``. ``"eigenvalues"`` (exact; ``O(N^3)`` once, about 10 s at
+        2,800 counties); ``"powers"``: the series ``sum_k rho^k tr(W^k)`` with every trace exact
+        (sparse then dense products); ``"mc"``: exact traces of the low powers and Monte-Carlo
+        ones (seeded by ``seed``) of the high powers; ``None`` (default): ``"eigenvalues"`` up to
+        500 counties, ``"mc"`` above. The series need row-standardised weights; their truncation
+        error bound and Monte-Carlo standard error are in ``info.extra`` (``effects_trace_*``).
+        The point estimates of the effects are exact whatever this is.
     level
         Confidence level of the effects' intervals.
     seed, executor, progress
@@ -57,6 +66,7 @@ def sar_panel(
     year: str | None = None,
     bias_correction: bool | None = None,
     draws: int = 1000,
+    traces: str | None = None,
     level: float = 0.95,
     seed: SeedLike = None,
     executor: Executor | None = None,
@@ -76,6 +86,7 @@ def sar_panel(
         seed=seed,
         executor=executor,
         progress=progress,
+        traces=traces,
     )
 
 
@@ -88,6 +99,7 @@ def sdm_panel(
     year: str | None = None,
     bias_correction: bool | None = None,
     draws: int = 1000,
+    traces: str | None = None,
     level: float = 0.95,
     seed: SeedLike = None,
     executor: Executor | None = None,
@@ -113,6 +125,7 @@ def sdm_panel(
         seed=seed,
         executor=executor,
         progress=progress,
+        traces=traces,
     )
 
 

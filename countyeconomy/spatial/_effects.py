@@ -3,11 +3,14 @@
 For regressor ``k`` with coefficient ``beta_k`` (and ``theta_k`` on ``W x_k`` in the SDM), the
 ``N x N`` matrix of partial derivatives is ``S(rho)^-1 (beta_k I + theta_k W)``; the direct effect
 is the mean of its diagonal, the total effect the mean row sum, the indirect effect their
-difference. Traces come from the eigenvalues ``omega`` of ``W`` when the effects are simulated:
-``tr S^-1 = sum 1 / (1 - rho omega)``, ``tr S^-1 W = sum omega / (1 - rho omega)`` (else from one
-dense inverse of ``S`` at the estimate, which also gives the traces' derivatives in ``rho`` for the
-delta method); row sums from one sparse solve (``(beta_k + theta_k) / (1 - rho)`` for
-row-standardised W without islands).
+difference. At the estimate the traces come from one dense inverse of ``S`` (shared with the
+fit's information matrix; it also gives the traces' derivatives in ``rho`` for the delta method)
+or from the eigenvalues ``omega`` of ``W``: ``tr S^-1 = sum 1 / (1 - rho omega)``,
+``tr S^-1 W = sum omega / (1 - rho omega)``. At the simulated draws of ``rho`` they come from the
+eigenvalues (``traces="eigenvalues"``) or from the power series ``sum_k rho^k tr(W^k)`` with the
+traces of :mod:`countyeconomy.spatial._traces` computed once (``"powers"``, ``"mc"``). Row sums
+from one sparse solve (``(beta_k + theta_k) / (1 - rho)`` for row-standardised W without
+islands).
 
 Standard errors: by simulation (draws of the parameters from their estimated normal
 distribution, LeSage and Pace's method; seeded through
@@ -28,13 +31,15 @@ from scipy.sparse.linalg import spsolve
 from countyeconomy._typing import FloatArray
 from countyeconomy.inference import ChunkTask
 from countyeconomy.spatial._ml import inverse_traces
+from countyeconomy.spatial._traces import PowerTraces
 
 __all__ = ["EffectsSpec", "effects_table", "point_effects"]
 
 
 @dataclass(frozen=True)
 class EffectsSpec:
-    """What the effects need: positions of ``beta``/``theta`` and ``rho``, eigenvalues, W."""
+    """What the effects need: positions of ``beta``/``theta`` and ``rho``, eigenvalues, W, and
+    the power traces for the simulated draws (``series``; the estimate itself stays exact)."""
 
     names: tuple[str, ...]
     beta_pos: tuple[int, ...]
@@ -43,6 +48,7 @@ class EffectsSpec:
     eig: Any
     w: Any
     row_sums_one: bool
+    series: PowerTraces | None = None
     cache: dict[float, tuple[float, float, float, float]] = field(
         default_factory=dict, compare=False
     )
@@ -72,6 +78,8 @@ class EffectsSpec:
             d = 1.0 - rho * self.eig
             a = float((1.0 / d).real.sum()) / n
             b = float((self.eig / d).real.sum()) / n
+        elif self.series is not None and rho not in self.cache:  # the draws: power series
+            a, b = self.series.scalars(rho)
         else:  # no eigenvalues: one dense inverse per value of rho
             a, b, _, _ = self._traces(rho)
         return (a, b, *self._sums(rho))

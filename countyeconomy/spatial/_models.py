@@ -22,9 +22,15 @@ from countyeconomy.results import CoefResult, CoefTable, FitInfo, Summary
 from countyeconomy.spatial import _ml
 from countyeconomy.spatial._effects import EffectsSpec, _Simulate, effects_table
 from countyeconomy.spatial._panel_data import SpatialPanelData, prepare_spatial_panel
+from countyeconomy.spatial._traces import PowerTraces, power_traces, series_order
 from countyeconomy.spatial._weights import SpatialWeights, SpatialWeightsError
 
-__all__ = ["SpatialPanelResult", "fit_spatial_panel"]
+__all__ = ["EIGENVALUES_MAX_N", "TRACES", "SpatialPanelResult", "fit_spatial_panel"]
+
+TRACES = ("eigenvalues", "powers", "mc")
+"""``traces=`` of the lag models' simulated effects (:mod:`countyeconomy.spatial._traces`)."""
+EIGENVALUES_MAX_N = 500
+"""``traces=None`` uses the eigenvalues of W up to this many counties, ``"mc"`` above."""
 
 TITLES = {
     "sar_panel": "Spatial lag (SAR) panel",
@@ -86,6 +92,31 @@ def _check(draws: object, level: float, bias_correction: bool | None, effects: s
     return bias_correction
 
 
+def _trace_method(traces: object, n: int, row_one: bool) -> str:
+    if traces is None:
+        return "eigenvalues" if n <= EIGENVALUES_MAX_N or not row_one else "mc"
+    if not isinstance(traces, str) or traces not in TRACES:
+        raise InvalidOptionError(
+            f"traces={traces!r} is not valid; pass one of {list(TRACES)} or None (by size)."
+        )
+    if traces != "eigenvalues" and not row_one:
+        raise SpatialWeightsError(
+            f'traces="{traces}" needs row-standardised weights without islands (the power '
+            'series converges for |rho| < 1 only then); pass traces="eigenvalues".'
+        )
+    return traces
+
+
+def _series(
+    fit: _ml.MLFit, pos: int, w: Any, method: str, seed: SeedLike, executor: Executor | None
+) -> tuple[PowerTraces, float]:
+    """Power traces for draws of ``rho`` up to 8 standard errors from the estimate, and that
+    reach (``|rho|``; the truncation bound is reported there)."""
+    se = float(np.sqrt(max(fit.vcov[pos, pos], 0.0)))
+    reach = min(abs(float(fit.params[pos])) + 8.0 * se, 1.0 - 1e-7)
+    return power_traces(w, series_order(reach), method, seed=seed, executor=executor), reach
+
+
 def _linear_effects(
     names: tuple[str, ...], fit: _ml.MLFit, k: int, durbin: bool, level: float
 ) -> pd.DataFrame:
@@ -133,6 +164,7 @@ def fit_spatial_panel(
     seed: SeedLike,
     executor: Executor | None,
     progress: bool,
+    traces: str | None = None,
 ) -> SpatialPanelResult:
     """The shared body of ``sar_panel``, ``sdm_panel``, ``sem_panel`` and ``sdem_panel``."""
     pdata: SpatialPanelData = prepare_spatial_panel(data, formula, spatial_weights, county, year)
@@ -159,7 +191,8 @@ def fit_spatial_panel(
             f"the regressors {list(names)} are collinear after removing the {pdata.effects} "
             "effects (a regressor constant within county or year, or W*x equal to x)."
         )
-    need_eig = (lag and int(draws) > 0) or not row_one
+    trace_method = _trace_method(traces, n, row_one)
+    need_eig = (lag and int(draws) > 0 and trace_method == "eigenvalues") or not row_one
     eig = np.linalg.eigvals(spatial_weights.dense()).astype(np.complex128) if need_eig else None
     ld = _ml.LogDet(w, eig)
     sch = _ml.scheme(pdata.effects, n, t, correct)
@@ -167,7 +200,20 @@ def fit_spatial_panel(
     spatial_name = "rho" if lag else "lambda"
     all_names = (*names, spatial_name)
     ndraws = 0
+    trace_facts: dict[str, Any] = {}
     if lag:
+        series = None
+        if int(draws):
+            ndraws = check_draws(int(draws), caller=method, interval=True)
+            trace_facts = {"effects_traces": "eigenvalues" if eig is not None else trace_method}
+            if eig is None:
+                series, reach = _series(fit, len(names), w, trace_method, seed, executor)
+                trace_facts |= {
+                    "effects_trace_order": series.order,
+                    "effects_trace_exact_upto": series.exact_upto,
+                    "effects_trace_bound": series.bound(reach),
+                    "effects_trace_std_error": series.std_error(fit.rho),
+                }
         spec = EffectsSpec(
             names=pdata.names,
             beta_pos=tuple(range(k)),
@@ -176,12 +222,12 @@ def fit_spatial_panel(
             eig=eig,
             w=w,
             row_sums_one=row_one,
+            series=series,
         )
         if eig is None and fit.traces is not None:  # the fit's inverse at rho, reused
             spec.cache[float(fit.params[len(names)])] = fit.traces
         sims = None
-        if int(draws):
-            ndraws = check_draws(int(draws), caller=method, interval=True)
+        if ndraws:
             sym = (fit.vcov + fit.vcov.T) / 2
             chol = np.asarray(np.linalg.cholesky(sym + 1e-14 * np.eye(sym.shape[0])), dtype=float)
             parts = map_chunks(
@@ -213,6 +259,7 @@ def fit_spatial_panel(
         "n_eff": sch.n_eff,
         "log_det": ld.method,
         "effects_draws": ndraws,
+        **trace_facts,
         "counties": n,
         "years": t,
         "weights_kind": spatial_weights.kind,

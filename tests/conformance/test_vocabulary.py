@@ -79,9 +79,9 @@ METHOD_OPTIONS: dict[str, set[str]] = {
         "honest_mbar",
         "honest_target",
     },
-    "sar_panel": {"bias_correction"},
+    "sar_panel": {"bias_correction", "traces"},
     "sdem_panel": {"bias_correction"},
-    "sdm_panel": {"bias_correction"},
+    "sdm_panel": {"bias_correction", "traces"},
     "sem_panel": {"bias_correction"},
     "synthetic_control": {
         "treated",
