@@ -43,10 +43,10 @@ import numpy as np
 
 YEARS = np.arange(2003, 2023)
 ROWS_PER_FILE = 5_000_000  # 250,000 cells
-ROW_GROUP = 1_000_000  # 50,000 cells: every row group holds whole cells
+ROW_GROUP = 250_000  # 12,500 cells: every row group holds whole cells (--row-group)
 
 
-def write_cells(path: Path, n_cells: int, seed: int = 7) -> float:
+def write_cells(path: Path, n_cells: int, seed: int = 7, row_group: int = ROW_GROUP) -> float:
     """Write the panel to ``path/part-*.parquet``; returns the seconds it took."""
     import pandas as pd
     import pyarrow as pa
@@ -82,7 +82,7 @@ def write_cells(path: Path, n_cells: int, seed: int = 7) -> float:
             {"cell": cell, "year": year, "county": codes[cty], "policy": policy, "y": y}
         )
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        pq.write_table(table, path / f"part-{i:04d}.parquet", row_group_size=ROW_GROUP)
+        pq.write_table(table, path / f"part-{i:04d}.parquet", row_group_size=row_group)
     return time.perf_counter() - start
 
 
@@ -99,9 +99,6 @@ def child(engine: str, path: str) -> None:
     out: dict[str, object] = {"engine": engine}
     start = time.perf_counter()
     if engine == "dask":
-        import dask
-
-        dask.config.set(scheduler="threads")
         res = ce.twfe(f"{path}/*.parquet", formula, vcov=ce.Cluster("county"))
         out.update(coef=float(res.params["policy"]), se=float(res.std_errors["policy"]))
         out["passes"] = int(res.info.passes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob as globmod
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +30,12 @@ DENSE_MAX_LEVELS = 6000
 """Most levels the non-partition effects may have together (their system is solved densely)."""
 
 
-PARQUET_BLOCKSIZE = "16MiB"
-"""Target partition size when reading a Parquet path (files are split at row groups)."""
+PARQUET_BLOCKSIZE = "4MiB"
+"""Target partition size when reading a Parquet path: row groups are combined up to about this
+many bytes on disk (a row group is never split). A partition costs about four times its
+in-memory size while a pass works on it, so small row groups (about 250,000 rows) keep the peak
+near the cost of the imports; a file written with 1-million-row groups is read one group at a
+time."""
 
 
 def is_out_of_core(data: object) -> bool:
@@ -82,11 +87,37 @@ class Moments:
     dead: tuple[pd.Index, ...] = ()
 
 
+def local_scheduler() -> str | None:
+    """``"sync"`` unless a scheduler is configured or a ``distributed.Client`` is active.
+
+    Without a cluster the passes run one partition at a time in this thread: the per-partition
+    kernels hold the GIL most of the time, so threads add memory (one partition each) and little
+    speed. Set ``dask.config.set(scheduler="threads")`` to use threads anyway. ``distributed`` is
+    only consulted when something already imported it (no Client can exist otherwise).
+    """
+    import dask
+
+    if dask.config.get("scheduler", None) is not None:
+        return None
+    if "distributed" in sys.modules:
+        from distributed import default_client
+
+        try:
+            default_client()
+        except ValueError:
+            return "sync"
+        return None
+    return "sync"
+
+
 def compute(*objects: Any) -> tuple[Any, ...]:
-    """``dask.compute`` (on the active scheduler or ``distributed.Client``), typed."""
+    """``dask.compute`` on the active ``distributed.Client`` or configured scheduler, else in
+    this thread (see :func:`local_scheduler`), typed."""
     from dask.base import compute as dask_compute
 
-    out: tuple[Any, ...] = dask_compute(*objects)  # type: ignore[no-untyped-call]
+    sched = local_scheduler()
+    kwargs = {} if sched is None else {"scheduler": sched}
+    out: tuple[Any, ...] = dask_compute(*objects, **kwargs)  # type: ignore[no-untyped-call]
     return out
 
 
