@@ -21,6 +21,7 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import FormulaError, IdentificationError, WeightsError
+from countyeconomy.estimators._ooc_chunks import in_chunks
 from countyeconomy.estimators._ooc_partition import OocSpec, pass_hc, pass_moments, pass_scores
 from countyeconomy.panel import describe_values
 
@@ -129,13 +130,15 @@ def partition_tasks(ddf: Any, func: Callable[..., Any], *args: Any) -> list[Any]
     return [task(p, *args) for p in ddf.to_delayed()]
 
 
-def _batches(ddf: Any, func: Callable[..., Any], *args: Any) -> list[Any]:
-    """Apply ``func(partition, *args)`` to every partition, a few at a time (bounded memory)."""
-    tasks = partition_tasks(ddf, func, *args)
+def _batches(ddf: Any, func: Callable[..., Any], spec: OocSpec, *args: Any) -> list[Any]:
+    """Apply ``func(chunk, spec, *args)`` to every row chunk of every partition (see
+    :func:`~._ooc_chunks.in_chunks`), a few partitions at a time (bounded memory)."""
+    tasks = partition_tasks(ddf, in_chunks, func, spec.fe_cols[spec.a_term], spec, *args)
     step = max(4, 2 * (os.cpu_count() or 2))
     out: list[Any] = []
     for i in range(0, len(tasks), step):
-        out.extend(compute(*tasks[i : i + step]))
+        for chunks in compute(*tasks[i : i + step]):
+            out.extend(chunks)
     return out
 
 

@@ -19,6 +19,7 @@ from pandas.api.types import is_numeric_dtype
 
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators._design import _matrix, check_numeric
+from countyeconomy.estimators._ooc_chunks import sorted_codes
 
 DENSE_CELLS = 30_000_000
 """Above this many (partition level x other level) cells a partition's tables are sparse."""
@@ -71,27 +72,11 @@ class Prepared:
     a_keys: np.ndarray
 
 
-def _release_arrow() -> None:
-    """Return the pages of the Arrow buffers a Parquet read just freed (mimalloc keeps them)."""
-    import sys
-
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
-
-
 def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[IntArray, pd.Index]:
     if len(cols) == 1:
-        values = frame[cols[0]].to_numpy()
-        if values.dtype.kind in "iu" and len(values) > 1:
-            change = values[1:] != values[:-1]
-            if not (values[1:][change] < values[:-1][change]).any():
-                # sorted keys (cells stored in order): the codes pd.factorize gives, without
-                # its hash table
-                codes = np.zeros(len(values), dtype=np.intp)
-                np.cumsum(change, out=codes[1:])
-                first = np.concatenate([[0], np.flatnonzero(change) + 1])
-                return codes, pd.Index(values[first])
+        fast = sorted_codes(frame[cols[0]].to_numpy())
+        if fast is not None:
+            return fast[0], pd.Index(fast[1])
         codes, uniques = pd.factorize(frame[cols[0]], sort=False)
         return codes.astype(np.intp, copy=False), pd.Index(uniques)
     combined = np.zeros(len(frame), dtype=np.int64)
@@ -159,7 +144,6 @@ def prepare(
     (singletons found by the driver); their rows are dropped and counted as singletons.
     ``locality``: also return hashes of the partition effect's levels (for the locality check).
     """
-    _release_arrow()
     n_input = len(part)
     sub = part[list(spec.needed)]
     check_numeric(part, list(spec.numeric), spec.text)
