@@ -11,7 +11,8 @@ library's default scheduler (in the calling thread when no ``distributed.Client`
 Model: ``y ~ policy | cell + year``, errors clustered by county.
 
 Two parts, each (data, engine) in its own subprocess, peak memory = the highest RSS of the
-process tree (the child and any workers it starts), polled every 0.1 s with psutil:
+process tree (the child and any workers it starts), polled every 0.1 s with psutil, imports
+included (each engine's process imports only what it uses):
 
 1. ``--big`` (default 10,000,000 cells = 200 million rows): ``twfe`` on the Parquet path, out of
    core on this machine (dask threads). Records time, peak memory and passes over the data.
@@ -94,12 +95,14 @@ def child(engine: str, path: str) -> None:
 
     import pandas as pd
 
-    import countyeconomy as ce
-
     warnings.simplefilter("ignore")
     formula = "y ~ policy | cell + year"
     out: dict[str, object] = {"engine": engine}
     start = time.perf_counter()
+    if engine in ("dask", "memory"):
+        # countyeconomy is imported only by its own engines: the pyfixest process holds
+        # pandas, pyarrow and pyfixest (with everything its fit imports), nothing of ours
+        import countyeconomy as ce
     if engine == "dask":
         res = ce.twfe(f"{path}/*.parquet", formula, vcov=ce.Cluster("county"))
         out.update(coef=float(res.params["policy"]), se=float(res.std_errors["policy"]))

@@ -4,7 +4,9 @@ and adds up the small per-partition outputs of :mod:`._ooc_partition`.
 Passes over the data: one (``moments``: counts, dropped rows, the Schur system of the
 non-partition effects), plus one per extra round of singleton removal (rare), plus one
 (``scores``: the Gram matrix of the demeaned columns in total and per cluster), plus one for
-heteroskedasticity-robust errors. Memory: one partition per worker thread plus the small sums.
+heteroskedasticity-robust errors. Memory: one partition per worker (in the calling thread without
+a ``distributed.Client``), worked on in chunks of whole partition-effect levels, plus the small
+sums.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def local_scheduler() -> str | None:
         from distributed import default_client
 
         try:
-            default_client()
+            default_client()  # type: ignore[no-untyped-call]
         except ValueError:
             return "sync"
         return None
