@@ -4,13 +4,16 @@ and adds up the small per-partition outputs of :mod:`._ooc_partition`.
 Passes over the data: one (``moments``: counts, dropped rows, the Schur system of the
 non-partition effects), plus one per extra round of singleton removal (rare), plus one
 (``scores``: the Gram matrix of the demeaned columns in total and per cluster), plus one for
-heteroskedasticity-robust errors. Memory: one partition per worker thread plus the small sums.
+heteroskedasticity-robust errors. Memory: one partition per worker (in the calling thread without
+a ``distributed.Client``), worked on in chunks of whole partition-effect levels, plus the small
+sums.
 """
 
 from __future__ import annotations
 
 import glob as globmod
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +23,7 @@ import pandas as pd
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import FormulaError, IdentificationError, WeightsError
+from countyeconomy.estimators._ooc_chunks import in_chunks
 from countyeconomy.estimators._ooc_partition import OocSpec, pass_hc, pass_moments, pass_scores
 from countyeconomy.panel import describe_values
 
@@ -29,8 +33,12 @@ DENSE_MAX_LEVELS = 6000
 """Most levels the non-partition effects may have together (their system is solved densely)."""
 
 
-PARQUET_BLOCKSIZE = "16MiB"
-"""Target partition size when reading a Parquet path (files are split at row groups)."""
+PARQUET_BLOCKSIZE = "4MiB"
+"""Target partition size when reading a Parquet path: row groups are combined up to about this
+many bytes on disk (a row group is never split). A partition costs about four times its
+in-memory size while a pass works on it, so small row groups (about 250,000 rows) keep the peak
+near the cost of the imports; a file written with 1-million-row groups is read one group at a
+time."""
 
 
 def is_out_of_core(data: object) -> bool:
@@ -82,11 +90,37 @@ class Moments:
     dead: tuple[pd.Index, ...] = ()
 
 
+def local_scheduler() -> str | None:
+    """``"sync"`` unless a scheduler is configured or a ``distributed.Client`` is active.
+
+    Without a cluster the passes run one partition at a time in this thread: the per-partition
+    kernels hold the GIL most of the time, so threads add memory (one partition each) and little
+    speed. Set ``dask.config.set(scheduler="threads")`` to use threads anyway. ``distributed`` is
+    only consulted when something already imported it (no Client can exist otherwise).
+    """
+    import dask
+
+    if dask.config.get("scheduler", None) is not None:
+        return None
+    if "distributed" in sys.modules:
+        from distributed import default_client
+
+        try:
+            default_client()  # type: ignore[no-untyped-call]
+        except ValueError:
+            return "sync"
+        return None
+    return "sync"
+
+
 def compute(*objects: Any) -> tuple[Any, ...]:
-    """``dask.compute`` (on the active scheduler or ``distributed.Client``), typed."""
+    """``dask.compute`` on the active ``distributed.Client`` or configured scheduler, else in
+    this thread (see :func:`local_scheduler`), typed."""
     from dask.base import compute as dask_compute
 
-    out: tuple[Any, ...] = dask_compute(*objects)  # type: ignore[no-untyped-call]
+    sched = local_scheduler()
+    kwargs = {} if sched is None else {"scheduler": sched}
+    out: tuple[Any, ...] = dask_compute(*objects, **kwargs)  # type: ignore[no-untyped-call]
     return out
 
 
@@ -98,13 +132,15 @@ def partition_tasks(ddf: Any, func: Callable[..., Any], *args: Any) -> list[Any]
     return [task(p, *args) for p in ddf.to_delayed()]
 
 
-def _batches(ddf: Any, func: Callable[..., Any], *args: Any) -> list[Any]:
-    """Apply ``func(partition, *args)`` to every partition, a few at a time (bounded memory)."""
-    tasks = partition_tasks(ddf, func, *args)
+def _batches(ddf: Any, func: Callable[..., Any], spec: OocSpec, *args: Any) -> list[Any]:
+    """Apply ``func(chunk, spec, *args)`` to every row chunk of every partition (see
+    :func:`~._ooc_chunks.in_chunks`), a few partitions at a time (bounded memory)."""
+    tasks = partition_tasks(ddf, in_chunks, func, spec.fe_cols[spec.a_term], spec, *args)
     step = max(4, 2 * (os.cpu_count() or 2))
     out: list[Any] = []
     for i in range(0, len(tasks), step):
-        out.extend(compute(*tasks[i : i + step]))
+        for chunks in compute(*tasks[i : i + step]):
+            out.extend(chunks)
     return out
 
 

@@ -19,6 +19,7 @@ from pandas.api.types import is_numeric_dtype
 
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators._design import _matrix, check_numeric
+from countyeconomy.estimators._ooc_chunks import sorted_codes
 
 DENSE_CELLS = 30_000_000
 """Above this many (partition level x other level) cells a partition's tables are sparse."""
@@ -73,6 +74,9 @@ class Prepared:
 
 def _keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[IntArray, pd.Index]:
     if len(cols) == 1:
+        fast = sorted_codes(frame[cols[0]].to_numpy())
+        if fast is not None:
+            return fast[0], pd.Index(fast[1])
         codes, uniques = pd.factorize(frame[cols[0]], sort=False)
         return codes.astype(np.intp, copy=False), pd.Index(uniques)
     combined = np.zeros(len(frame), dtype=np.int64)

@@ -11,6 +11,7 @@ import numpy as np
 
 from countyeconomy.errors import FormulaError, RowsDroppedWarning
 from countyeconomy.estimators._formula import ParsedFormula, formula_columns
+from countyeconomy.estimators._ooc_engine import compute
 from countyeconomy.estimators._ooc_partition import OocSpec
 from countyeconomy.inference import Cluster, DriscollKraay, VcovSpec
 from countyeconomy.panel import describe_values
@@ -41,7 +42,7 @@ def _pick_partition_effect(ddf: Any, fe_cols: list[tuple[str, ...]]) -> int:
     """The absorbed effect with the most levels in the first partition (cell or firm)."""
     if len(fe_cols) == 1:
         return 0
-    head = ddf.get_partition(0)[sorted({c for t in fe_cols for c in t})].compute()
+    (head,) = compute(ddf.get_partition(0)[sorted({c for t in fe_cols for c in t})])
     sizes = [len(head[list(t)].drop_duplicates()) for t in fe_cols]
     return int(np.argmax(sizes))
 
