@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-
 from scipy.linalg.blas import daxpy as _axpy
 
 from countyeconomy._typing import FloatArray, IntArray
