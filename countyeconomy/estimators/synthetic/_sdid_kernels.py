@@ -122,30 +122,31 @@ def frank_wolfe_gram(
     """
     x = np.array(init, dtype=float)
     eta = n * zeta**2
-    z2 = zeta**2
-    gx = gram @ x
+    z2, md2 = zeta**2, min_decrease**2
+    nz = np.flatnonzero(x)
+    gx = gram @ x if 2 * len(nz) > len(x) else gram[nz].T @ x[nz]  # gram is symmetric
     q, cx, xx = float(x @ gx), float(c @ x), float(x @ x)
     # h = (G x - c + eta x) / big_r and x = big_r * xs
     h = gx - c + eta * x
     if blocked is not None:
         h[blocked] = np.inf
     xs, big_r = x, 1.0
-    diag = np.ascontiguousarray(np.diagonal(gram))
+    cl, dl = c.tolist(), np.diagonal(gram).tolist()
     prev = np.inf
     for t in range(max_iter):
         i = int(h.argmin())
-        xi = big_r * float(xs[i])
+        xi = big_r * xs.item(i)
         if xi == 1.0 and xx == 1.0:  # already the vertex the step points to
             break
-        hg_i = big_r * float(h[i])
-        ci, gii = float(c[i]), float(diag[i])
+        hg_i = big_r * h.item(i)
+        ci, gii = cl[i], dl[i]
         gxi = hg_i + ci - eta * xi
-        hg_dx = hg_i - (q - cx + eta * xx)
-        derr2 = gii - 2.0 * gxi + q
-        dx2 = 1.0 - 2.0 * xi + xx
-        denom = derr2 + eta * dx2
-        step = -hg_dx / denom if denom > 0 else 0.0
-        s = min(1.0, max(0.0, step))
+        denom = gii - 2.0 * gxi + q + eta * (1.0 - 2.0 * xi + xx)
+        s = (q - cx + eta * xx - hg_i) / denom if denom > 0 else 0.0
+        if s > 1.0:
+            s = 1.0
+        elif s < 0.0:
+            s = 0.0
         r = 1.0 - s
         q = r * r * q + 2.0 * s * r * gxi + s * s * gii
         xx = r * r * xx + 2.0 * s * r * xi + s * s
@@ -170,7 +171,7 @@ def frank_wolfe_gram(
                 xs *= big_r
                 big_r = 1.0
         val = z2 * xx + (q - 2.0 * cx + bb) / n
-        if t >= 1 and prev - val <= min_decrease**2:
+        if t >= 1 and prev - val <= md2:
             break
         prev = val
     out: FloatArray = big_r * xs
