@@ -95,11 +95,18 @@ def test_sc_weights_equal_reference(seed: int) -> None:
         new = k.sc_weights(y, zeta, intercept=intercept, init=None, min_decrease=md)
         ref = _reference_sc_weights(y, zeta, intercept=intercept, min_decrease=md)
         np.testing.assert_allclose(new, ref, rtol=0, atol=TOL)
-        one = k.frank_wolfe(y, zeta, intercept=intercept, init=None, min_decrease=md, max_iter=7)
-        one_ref = _reference_frank_wolfe(
-            y, zeta, intercept=intercept, init=None, min_decrease=md, max_iter=7
-        )
-        np.testing.assert_allclose(one, one_ref, rtol=0, atol=TOL)
+        gram, c, bb = k.gram_form(y, intercept)
+        init = np.full(m, 1.0 / m)
+        for max_iter in (7, k.MAX_ITER):
+            ref = _reference_frank_wolfe(
+                y, zeta, intercept=intercept, init=None, min_decrease=md, max_iter=max_iter
+            )
+            for compiled in (False, True):  # numpy loop, and the numba loop when installed
+                one = k.frank_wolfe_gram(
+                    gram, c, bb, n, zeta, init, min_decrease=md, max_iter=max_iter,
+                    compiled=compiled,
+                )  # fmt: skip
+                np.testing.assert_allclose(one, ref, rtol=0, atol=TOL)
 
 
 def test_vertex_jump_and_blocked_coordinates() -> None:
@@ -116,15 +123,35 @@ def test_vertex_jump_and_blocked_coordinates() -> None:
     gram, c, bb = k.gram_form(y, False)
     init = np.array([0.5, 0.0, 0.0, 0.5, 0.0])
     blocked = np.array([1, 2, 4])
-    full = k.frank_wolfe_gram(
-        gram, c, bb, 6, 0.1, init, min_decrease=1e-12, max_iter=200, blocked=blocked
-    )
     keep = np.array([0, 3])
-    sub = k.frank_wolfe(
-        y[:, [0, 3, 5]], 0.1, intercept=False, init=init[keep], min_decrease=1e-12, max_iter=200
+    sub = _reference_frank_wolfe(
+        y[:, [0, 3, 5]], 0.1, intercept=False, init=init[keep], min_decrease=1e-6, max_iter=200
     )
-    assert np.all(full[blocked] == 0.0)
-    np.testing.assert_allclose(full[keep], sub, rtol=0, atol=TOL)
+    for compiled in (False, True):
+        full = k.frank_wolfe_gram(
+            gram, c, bb, 6, 0.1, init, min_decrease=1e-6, max_iter=200, blocked=blocked,
+            compiled=compiled,
+        )  # fmt: skip
+        assert np.all(full[blocked] == 0.0)
+        np.testing.assert_allclose(full[keep], sub, rtol=0, atol=TOL)
+
+
+def test_compiled_loop_is_optional() -> None:
+    """Without numba the numpy loop runs; with it, both loops give the same weights."""
+    from countyeconomy.estimators.synthetic._sdid_fw_jit import fw_loop
+
+    if fw_loop() is None:
+        pytest.skip("numba is not installed: only the numpy loop exists")
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(12, 400)).cumsum(axis=0)
+    gram, c, bb = k.gram_form(y, True)
+    init = np.full(399, 1.0 / 399)
+    a, b = (
+        k.frank_wolfe_gram(gram, c, bb, 12, 0.5, init, min_decrease=1e-5, max_iter=3000,
+                           compiled=flag)
+        for flag in (False, True)
+    )  # fmt: skip
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize(
