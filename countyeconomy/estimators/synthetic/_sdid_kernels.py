@@ -113,6 +113,7 @@ def frank_wolfe_gram(
     max_iter: int,
     blocked: IntArray | None = None,
     compiled: bool = True,
+    gx: FloatArray | None = None,
 ) -> FloatArray:
     """:func:`frank_wolfe` on the Gram form ``(A'A, A'b, b'b)`` of a problem with ``n`` rows.
 
@@ -120,14 +121,19 @@ def frank_wolfe_gram(
     solve every draw's problem inside one Gram matrix of all controls this way. Each step costs
     two ``axpy`` and one ``argmin`` over ``k``: the half-gradient ``G x - c + eta x`` is updated
     in place and, like ``x``, stored divided by the running product ``R`` of the step factors
-    ``1 - s`` (so the step's rescaling of both is one scalar product). With numba installed
+    ``1 - s`` (so the step's rescaling of both is one scalar product). ``gx``: ``G init`` when
+    already known. With numba installed
     (and ``compiled``) the same loop runs compiled, in one pass over ``k`` per step.
     """
     x = np.array(init, dtype=float)
     eta = n * zeta**2
     z2, md2 = zeta**2, min_decrease**2
-    nz = np.flatnonzero(x)
-    gx = gram @ x if 2 * len(nz) > len(x) else gram[nz].T @ x[nz]  # gram is symmetric
+    if gx is None:
+        nz = np.flatnonzero(x)
+        if 2 * len(nz) > len(x):
+            gx = gram @ x
+        else:  # rows of the symmetric gram, summed without BLAS (no threads woken per draw)
+            gx = np.einsum("i,ij->j", x[nz], gram[nz])
     q, cx, xx = float(x @ gx), float(c @ x), float(x @ x)
     # h = (G x - c + eta x) / big_r and x = big_r * xs
     h = gx - c + eta * x
@@ -211,9 +217,11 @@ def sc_weights(
     init: FloatArray | None,
     min_decrease: float,
     max_iter: int = MAX_ITER,
+    pre: tuple[FloatArray, FloatArray, float] | None = None,
 ) -> FloatArray:
-    """Frank-Wolfe in two passes with sparsification in between (the paper's default)."""
-    pre = gram_form(y, intercept)
+    """Frank-Wolfe in two passes with sparsification in between (the paper's default).
+    ``pre``: the :func:`gram_form` of ``y``, when already computed."""
+    pre = gram_form(y, intercept) if pre is None else pre
     first = frank_wolfe(
         y,
         zeta,

@@ -27,7 +27,6 @@ from countyeconomy.estimators.synthetic._sdid_kernels import (
     frank_wolfe_gram,
     noise_level,
     sc_weights,
-    sdid_tau,
     sum_normalize,
 )
 
@@ -36,6 +35,14 @@ __all__ = ["placebo_rows"]
 
 def _sparsify(v: FloatArray) -> FloatArray:
     return sum_normalize(np.where(v <= v.max() / 4.0, 0.0, v))
+
+
+def _gram_form_small(y: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+    """:func:`gram_form` with an intercept, by ``einsum`` (no BLAS call: a threaded BLAS woken
+    once per draw leaves its threads spinning against the Frank-Wolfe loop)."""
+    y = y - y.mean(axis=0, keepdims=True)
+    a, b = y[:, :-1], y[:, -1]
+    return np.einsum("ij,ik->jk", a, a), np.einsum("ij,i->j", a, b), float(np.einsum("i,i", b, b))
 
 
 def placebo_rows(
@@ -73,41 +80,51 @@ def placebo_rows(
         if intercept:
             z = z - z.mean(axis=1, keepdims=True)
         gram = z @ z.T
+        row_sum = gram.sum(axis=0)
         zo, zl = zetas[a]
         for j, perm in enumerate(perms):
             ctrl, tr = perm[:n0], perm[n0:]
+            tr_a = pos[tr[treated_g == a]]
             rows = np.concatenate([ctrl, tr[treated_g == a]])
             sub = y[np.ix_(rows, cols)]
             sigma = noise_level(sub, n0, t0)
             min_decrease = 1e-5 * sigma if sigma > 0 else 1e-12
             if variant == "sdid":
+                yl = collapse(sub, n0, t0)[:n0, :]
                 lam = sc_weights(
-                    collapse(sub, n0, t0)[:n0, :],
+                    yl,
                     zl,
                     intercept=True,
                     init=None,
                     min_decrease=min_decrease,
+                    pre=_gram_form_small(yl),
                 )
             else:
                 lam = np.zeros(t0)
-            b = z[pos[tr[treated_g == a]]].mean(axis=0)
-            c = z @ b
+            # c = Z b with b the pseudo-treated mean row of Z: the mean of their Gram rows
+            b = z[tr_a].mean(axis=0)
+            c = gram[tr_a].mean(axis=0)
             blocked = pos[tr]
             x = np.zeros(len(pool))
             x[pos[ctrl]] = 1.0 / n0
+            gx = (row_sum - gram[blocked].sum(axis=0)) / n0  # G x for the uniform start
             for max_iter in (PRE_SPARSIFY_ITER, MAX_ITER):
+                first = max_iter == PRE_SPARSIFY_ITER
                 x = frank_wolfe_gram(
                     gram,
                     c,
                     float(b @ b),
                     t0,
                     zo,
-                    x if max_iter == PRE_SPARSIFY_ITER else _sparsify(x),
+                    x if first else _sparsify(x),
                     min_decrease=min_decrease,
                     max_iter=max_iter,
                     blocked=blocked,
+                    gx=gx if first else None,
                 )
-            tau = sdid_tau(sub, n0, t0, x[pos[ctrl]], lam)
+            u = np.concatenate([-x[pos[ctrl]], np.full(len(rows) - n0, 1.0 / (len(rows) - n0))])
+            v = np.concatenate([-lam, np.full(len(cols) - t0, 1.0 / (len(cols) - t0))])
+            tau = float(np.einsum("i,ij,j->", u, sub, v))
             out[j, 1 + cohorts.index(a)] = tau
             out[j, 0] += w * tau
     return out
