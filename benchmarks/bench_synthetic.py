@@ -7,12 +7,15 @@ DataFrame -> fitted result with the placebo SE. The ATT of both is checked to ag
 before the timings are reported.
 
 Usage: ``python benchmarks/bench_synthetic.py [--counties N] [--years T] [--treated K]
-[--draws B]``; appends a line to ``benchmarks/results/synthetic.md``.
+[--draws B] [--no-write]``; appends a line to ``benchmarks/results/synthetic.md`` (with the
+1-minute load average before and after the timed runs, and the process CPU time of each library:
+on a shared machine the CPU-time ratio is the steadier one).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 import warnings
@@ -66,29 +69,38 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=20)
     ap.add_argument("--treated", type=int, default=20)
     ap.add_argument("--draws", type=int, default=200)
+    ap.add_argument("--no-write", action="store_true", help="print the row only")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     small = panel(60, a.years, 5)
     run_ce(small, 19)
     run_dd(small, 19)
     df = panel(a.counties, a.years, a.treated)
-    times, atts = {}, {}
+    times, cpu, atts = {}, {}, {}
+    load0 = os.getloadavg()[0]
     for name, fn in (("countyeconomy", run_ce), ("diff-diff", run_dd)):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         atts[name] = fn(df, a.draws)
         times[name] = time.perf_counter() - t0
+        cpu[name] = time.process_time() - c0
+    load1 = os.getloadavg()[0]
     assert abs(atts["countyeconomy"] - atts["diff-diff"]) < 1e-8, atts
     ratio = times["countyeconomy"] / times["diff-diff"]
     line = (
         f"| {a.counties} x {a.years}, {a.treated} treated, {a.draws} placebo draws | "
         f"{times['countyeconomy']:.2f} s | {times['diff-diff']:.2f} s | {ratio:.2f}x | "
-        f"{platform.python_version()} |"
+        f"{platform.python_version()} | {load0:.1f} / {load1:.1f} | "
+        f"{cpu['countyeconomy']:.2f} s / {cpu['diff-diff']:.2f} s = "
+        f"{cpu['countyeconomy'] / cpu['diff-diff']:.2f}x |"
     )
     print(line)
+    if a.no_write:
+        return
     if not RESULTS.exists():
         RESULTS.write_text(
             "# Synthetic DID benchmark (countyeconomy vs diff-diff 3.13.0)\n\n"
-            "| case | countyeconomy | diff-diff | ratio | python |\n|---|---|---|---|---|\n",
+            "| case | countyeconomy | diff-diff | ratio | python | load (1-min, before / after) "
+            "| CPU time (ours / diff-diff) |\n|---|---|---|---|---|---|---|\n",
             encoding="utf-8",
         )
     with RESULTS.open("a", encoding="utf-8") as fh:

@@ -15,6 +15,7 @@ import numpy as np
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators.synthetic._sdid_design import CohortFits, fit_cohorts
 from countyeconomy.estimators.synthetic._sdid_kernels import Variant
+from countyeconomy.estimators.synthetic._sdid_placebo import placebo_rows
 from countyeconomy.inference import ChunkTask
 
 __all__ = ["BootstrapDraws", "JackknifeDraws", "PlaceboDraws", "spread"]
@@ -46,13 +47,21 @@ class _Base:
 
 @dataclass(frozen=True)
 class PlaceboDraws(_Base):
-    """Controls only: a random set of them gets the treated units' cohorts (Algorithm 4)."""
+    """Controls only: a random set of them gets the treated units' cohorts (Algorithm 4).
+    Without covariates (and with estimated weights) every draw's unit-weight problem is solved
+    inside one Gram matrix of all controls (:func:`placebo_rows`)."""
 
     def __call__(self, task: ChunkTask) -> FloatArray:
         rng = task.rng()
         controls = np.flatnonzero(self.g == 0)
         treated_g = self.g[self.g != 0]
         n0 = len(controls) - len(treated_g)
+        if self.x is None and self.variant != "did":
+            perms = [rng.permutation(controls) for _ in range(task.size)]
+            return placebo_rows(
+                self.y, controls, perms, treated_g, self.years, self.variant, self.zetas,
+                self.cohorts,
+            )  # fmt: skip
         out = np.empty((task.size, len(self.cohorts) + 1))
         for j in range(task.size):
             perm = rng.permutation(controls)

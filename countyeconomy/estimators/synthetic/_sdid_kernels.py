@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.linalg.blas import daxpy as _axpy
 
-from countyeconomy._typing import FloatArray
+from countyeconomy._typing import FloatArray, IntArray
+from countyeconomy.estimators.synthetic._sdid_fw_jit import fw_loop
 
 __all__ = [
     "SdidFit",
@@ -22,6 +24,7 @@ __all__ = [
     "collapse",
     "fit_sdid",
     "frank_wolfe",
+    "frank_wolfe_gram",
     "gram_form",
     "noise_level",
     "sc_weights",
@@ -33,6 +36,7 @@ Variant = Literal["sdid", "sc", "did"]
 
 PRE_SPARSIFY_ITER = 100
 MAX_ITER = 10_000
+_RESCALE = 1e-100  # fold the running scale back into the vectors below this
 
 
 @dataclass(frozen=True)
@@ -93,37 +97,102 @@ def frank_wolfe(
     n, k1 = y.shape
     k = k1 - 1
     x = np.full(k, 1.0 / k) if init is None else np.array(init, dtype=float)
-    eta = n * zeta**2
-    # everything in Gram form, updated in O(k) per step: gx = G x, q = x'Gx, cx = c'x, xx = x'x
     gram, c, bb = gram_form(y, intercept) if pre is None else pre
-    gx = gram @ x
+    return frank_wolfe_gram(gram, c, bb, n, zeta, x, min_decrease=min_decrease, max_iter=max_iter)
+
+
+def frank_wolfe_gram(
+    gram: FloatArray,
+    c: FloatArray,
+    bb: float,
+    n: int,
+    zeta: float,
+    init: FloatArray,
+    *,
+    min_decrease: float,
+    max_iter: int,
+    blocked: IntArray | None = None,
+    compiled: bool = True,
+    gx: FloatArray | None = None,
+) -> FloatArray:
+    """:func:`frank_wolfe` on the Gram form ``(A'A, A'b, b'b)`` of a problem with ``n`` rows.
+
+    ``blocked``: coordinates that must stay at zero (``init`` is zero there); the placebo draws
+    solve every draw's problem inside one Gram matrix of all controls this way. Each step costs
+    two ``axpy`` and one ``argmin`` over ``k``: the half-gradient ``G x - c + eta x`` is updated
+    in place and, like ``x``, stored divided by the running product ``R`` of the step factors
+    ``1 - s`` (so the step's rescaling of both is one scalar product). ``gx``: ``G init`` when
+    already known. With numba installed
+    (and ``compiled``) the same loop runs compiled, in one pass over ``k`` per step.
+    """
+    x = np.array(init, dtype=float)
+    eta = n * zeta**2
+    z2, md2 = zeta**2, min_decrease**2
+    if gx is None:
+        nz = np.flatnonzero(x)
+        if 2 * len(nz) > len(x):
+            gx = gram @ x
+        else:  # rows of the symmetric gram, summed without BLAS (no threads woken per draw)
+            gx = np.einsum("i,ij->j", x[nz], gram[nz])
     q, cx, xx = float(x @ gx), float(c @ x), float(x @ x)
+    # h = (G x - c + eta x) / big_r and x = big_r * xs
+    h = gx - c + eta * x
+    if blocked is not None:
+        h[blocked] = np.inf
+    xs, big_r = x, 1.0
+    loop = fw_loop() if compiled else None
+    if loop is not None:
+        blk = np.zeros(len(x), dtype=np.bool_)
+        if blocked is not None:
+            blk[blocked] = True
+        big_r = loop(gram, c, float(bb), n, eta, z2, md2, max_iter, xs, h, blk, q, cx, xx)
+        compiled_out: FloatArray = big_r * xs
+        return compiled_out
+    cl, dl = c.tolist(), np.diagonal(gram).tolist()
     prev = np.inf
     for t in range(max_iter):
-        half_grad = gx - c + eta * x
-        i = int(np.argmin(half_grad))
-        xi, gxi = float(x[i]), float(gx[i])
+        i = int(h.argmin())
+        xi = big_r * xs.item(i)
         if xi == 1.0 and xx == 1.0:  # already the vertex the step points to
             break
-        hg_dx = float(half_grad[i]) - (q - cx + eta * xx)
-        derr2 = float(gram[i, i]) - 2.0 * gxi + q
-        dx2 = 1.0 - 2.0 * xi + xx
-        denom = derr2 + eta * dx2
-        step = -hg_dx / denom if denom > 0 else 0.0
-        s = min(1.0, max(0.0, step))
+        hg_i = big_r * h.item(i)
+        ci, gii = cl[i], dl[i]
+        gxi = hg_i + ci - eta * xi
+        denom = gii - 2.0 * gxi + q + eta * (1.0 - 2.0 * xi + xx)
+        s = (q - cx + eta * xx - hg_i) / denom if denom > 0 else 0.0
+        if s > 1.0:
+            s = 1.0
+        elif s < 0.0:
+            s = 0.0
         r = 1.0 - s
-        q = r * r * q + 2.0 * s * r * gxi + s * s * float(gram[i, i])
+        q = r * r * q + 2.0 * s * r * gxi + s * s * gii
         xx = r * r * xx + 2.0 * s * r * xi + s * s
-        cx = r * cx + s * float(c[i])
-        x *= r
-        x[i] += s
-        gx *= r
-        gx += s * gram[i]  # gram is symmetric: a contiguous row
-        val = zeta**2 * xx + (q - 2.0 * cx + bb) / n
-        if t >= 1 and prev - val <= min_decrease**2:
+        cx = r * cx + s * ci
+        if r == 0.0:  # a jump to the vertex: start the scaled copies afresh
+            xs = np.zeros_like(xs)
+            xs[i] = 1.0
+            big_r = 1.0
+            h = gram[i] - c
+            h[i] += eta
+            if blocked is not None:
+                h[blocked] = np.inf
+        elif s > 0.0:
+            big_r *= r
+            a = s / big_r
+            _axpy(gram[i], h, a=a)
+            _axpy(c, h, a=-a)
+            h[i] += a * eta
+            xs[i] += a
+            if big_r < _RESCALE:
+                h *= big_r
+                xs *= big_r
+                big_r = 1.0
+        val = z2 * xx + (q - 2.0 * cx + bb) / n
+        if t >= 1 and prev - val <= md2:
             break
         prev = val
-    return x
+    out: FloatArray = big_r * xs
+    return out
 
 
 def gram_form(y: FloatArray, intercept: bool) -> tuple[FloatArray, FloatArray, float]:
@@ -148,9 +217,11 @@ def sc_weights(
     init: FloatArray | None,
     min_decrease: float,
     max_iter: int = MAX_ITER,
+    pre: tuple[FloatArray, FloatArray, float] | None = None,
 ) -> FloatArray:
-    """Frank-Wolfe in two passes with sparsification in between (the paper's default)."""
-    pre = gram_form(y, intercept)
+    """Frank-Wolfe in two passes with sparsification in between (the paper's default).
+    ``pre``: the :func:`gram_form` of ``y``, when already computed."""
+    pre = gram_form(y, intercept) if pre is None else pre
     first = frank_wolfe(
         y,
         zeta,
