@@ -1,4 +1,4 @@
-"""Published splm output on Munnell's (1990) productivity panel, reproduced to every printed digit.
+"""Published splm output on Munnell's (1990) state productivity panel, to its printed precision.
 
 Model and data: Millo and Piras (2012), "splm: Spatial Panel Data Models in R", *Journal of
 Statistical Software* 47(1), whose running example is ``Produc`` (plm/Ecdat: 48 states x 17
@@ -28,11 +28,13 @@ Arizona-Colorado included), and ``usaww`` is row-standardised binary contiguity,
 count is asserted below).
 
 Estimator: splm's ``spml(model = "within")`` is the concentrated ML of the demeaned model without
-the Lee-Yu correction (``sigma2`` divides by ``NT``; the Lee-Yu variant is a separate procedure,
-Millo and Piras, WVU RRI working paper 2013-05), i.e. ``bias_correction=False``. Coefficients,
+the Lee-Yu correction (the Lee-Yu variant is a separate procedure: Millo and Piras, WVU RRI
+working paper 2013-05), i.e. ``bias_correction=False``; with ``True`` our standard errors are
+larger by ``sqrt(T/(T-1))`` and no longer match. Coefficients,
 ``rho``/``lambda`` and standard errors (inverse information) agree with the 5-6 significant
 digits printed: within half a unit of the last printed digit for 19 of the 20 numbers, 0.54 units
-for the SAR's ``log(pc)`` standard error; the test allows one unit. splm's ``rho`` (error) is our ``lambda`` and its ``lambda`` (lag) our ``rho``.
+for the SAR's ``log(pc)`` standard error; the test allows one unit. splm's ``rho`` (error) is our
+``lambda`` and its ``lambda`` (lag) our ``rho``.
 """
 
 from __future__ import annotations
