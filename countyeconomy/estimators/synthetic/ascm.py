@@ -15,8 +15,6 @@ import pandas as pd
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import (
     CountyEconomyWarning,
-    FormulaError,
-    IdentificationError,
     InvalidOptionError,
     PanelStructureError,
 )
@@ -32,8 +30,9 @@ from countyeconomy.estimators.synthetic._ascm_kernels import (
     residualise_outcomes,
 )
 from countyeconomy.estimators.synthetic._ascm_result import AugmentedSyntheticControlResult
+from countyeconomy.estimators.synthetic._single_unit import single_unit_data
 from countyeconomy.inference import ChunkTask, map_chunks
-from countyeconomy.panel import Panel, as_panel, check_numeric, describe_values
+from countyeconomy.panel import Panel, describe_values
 from countyeconomy.results import CoefTable, FitInfo
 
 __all__ = ["AugmentedSyntheticControlResult", "augmented_synthetic_control"]
@@ -86,44 +85,11 @@ def _wide(
     year: str | None,
 ) -> tuple[Panel, list[object], FloatArray, FloatArray, np.ndarray]:
     caller = "augmented_synthetic_control"
-    panel = as_panel(data, county, year)
-    cols = [outcome, *covariates]
-    missing = [c for c in cols if c not in panel.frame.columns]
-    if missing:
-        raise FormulaError(
-            f"{caller}: unknown column {describe_values(missing)}; the data has columns "
-            f"{describe_values(list(panel.frame.columns), limit=25)}."
-        )
-    check_numeric(panel, cols)
-    frame = panel.frame
-    wide = {c: frame.pivot(index=panel.county, columns=panel.year, values=c) for c in cols}
-    units = list(wide[outcome].index)
-    if treated not in units:
-        raise IdentificationError(
-            f"{caller}: treated={treated!r} is not a county of the data, e.g. "
-            f"{describe_values(units)}."
-        )
-    pool = [u for u in (units if donors is None else list(donors)) if u != treated]
-    unknown = [u for u in pool if u not in units]
-    if unknown or len(pool) < 2:
-        raise IdentificationError(
-            f"{caller}: donors must be at least two counties of the data other than the treated "
-            f"one; unknown: {describe_values(unknown)}."
-        )
-    years = np.array(wide[outcome].columns, dtype=np.int64)
-    order = [treated, *pool]
-    y = wide[outcome].loc[order].to_numpy(dtype=float)
-    if not np.isfinite(y).all():
-        raise PanelStructureError(
-            f"{caller} needs a balanced panel with a finite {outcome!r} for every county and "
-            "year; drop incomplete counties first."
-        )
-    pre = years < treat_year
-    if pre.sum() < 3 or pre.all():
-        raise IdentificationError(
-            f"{caller}: treat_year={treat_year} leaves {int(pre.sum())} pre-period and "
-            f"{int((~pre).sum())} post-period years; both are needed (three pre-years at least)."
-        )
+    su = single_unit_data(
+        caller, data, outcome, treated, treat_year, covariates, donors, 3, county, year
+    )
+    panel, wide, pool, order = su.panel, su.wide, su.pool, su.order
+    years, y, pre = su.years, su.y, su.pre
     if covariates:
         z = np.column_stack(
             [

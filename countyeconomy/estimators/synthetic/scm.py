@@ -15,8 +15,6 @@ import pandas as pd
 from countyeconomy._typing import FloatArray, SeedLike, resolve_seed
 from countyeconomy.errors import (
     CountyEconomyWarning,
-    FormulaError,
-    IdentificationError,
     InvalidOptionError,
     PanelStructureError,
 )
@@ -27,8 +25,9 @@ from countyeconomy.estimators.synthetic._scm_kernels import (
     simplex_weights,
     standardise,
 )
+from countyeconomy.estimators.synthetic._single_unit import single_unit_data
 from countyeconomy.inference import ChunkTask, map_chunks
-from countyeconomy.panel import Panel, as_panel, check_numeric, describe_values
+from countyeconomy.panel import Panel
 from countyeconomy.results import CoefResult, CoefTable, FitInfo
 
 __all__ = ["NonUniqueWeightsWarning", "SyntheticControlResult", "synthetic_control"]
@@ -223,44 +222,21 @@ def synthetic_control(
     0.08333333333333333
     """
     caller = "synthetic_control"
-    panel = as_panel(data, county, year)
-    cols = [outcome, *predictors, *(c for c, _ in special_predictors)]
-    missing = [c for c in cols if c not in panel.frame.columns]
-    if missing:
-        raise FormulaError(
-            f"{caller}: unknown column {describe_values(missing)}; the data has columns "
-            f"{describe_values(list(panel.frame.columns), limit=25)}."
-        )
-    check_numeric(panel, cols)
-    frame = panel.frame
-    wide = {c: frame.pivot(index=panel.county, columns=panel.year, values=c) for c in cols}
-    units = list(wide[outcome].index)
-    if treated not in units:
-        raise IdentificationError(
-            f"{caller}: treated={treated!r} is not a county of the data, e.g. "
-            f"{describe_values(units)}."
-        )
-    pool = [u for u in (units if donors is None else list(donors)) if u != treated]
-    unknown = [u for u in pool if u not in units]
-    if unknown or len(pool) < 2:
-        raise IdentificationError(
-            f"{caller}: donors must be at least two counties of the data other than the treated "
-            f"one; unknown: {describe_values(unknown)}."
-        )
-    years = np.array(wide[outcome].columns, dtype=np.int64)
-    order = [treated, *pool]
-    y = wide[outcome].loc[order].to_numpy(dtype=float)
-    if not np.isfinite(y).all():
-        raise PanelStructureError(
-            f"{caller} needs a balanced panel with a finite {outcome!r} for every county and "
-            "year; drop incomplete counties first."
-        )
-    pre = years < treat_year
-    if pre.sum() < 2 or pre.all():
-        raise IdentificationError(
-            f"{caller}: treat_year={treat_year} leaves {int(pre.sum())} pre-period and "
-            f"{int((~pre).sum())} post-period years; both are needed (two pre-years at least)."
-        )
+    special_cols = [c for c, _ in special_predictors]
+    su = single_unit_data(
+        caller,
+        data,
+        outcome,
+        treated,
+        treat_year,
+        [*predictors, *special_cols],
+        donors,
+        2,
+        county,
+        year,
+    )
+    panel, wide, pool, order = su.panel, su.wide, su.pool, su.order
+    years, y, pre = su.years, su.y, su.pre
     rows, names = [], []
     for c in predictors:
         rows.append(np.nanmean(wide[c].loc[order].to_numpy(dtype=float)[:, pre], axis=1))
