@@ -8,7 +8,6 @@ cells counted, cohort sizes) plus those of the out-of-core ``twfe`` on the event
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import pandas as pd
 from countyeconomy.errors import FormulaError, TreatmentTimingError
 from countyeconomy.estimators._ooc_api import twfe_out_of_core
 from countyeconomy.estimators._ooc_engine import compute, partition_tasks, to_dask
-from countyeconomy.estimators.staggered._common import announce_dropped, fit_info
+from countyeconomy.estimators.staggered._common import announce_dropped
 from countyeconomy.inference import VcovSpec
 from countyeconomy.panel import NEVER_TREATED, cohort_values, describe_values
 
@@ -112,12 +111,7 @@ def event_study_out_of_core(
     year: str | None,
 ) -> Any:
     """The event study on a dask DataFrame or Parquet path; see the module docstring."""
-    from countyeconomy.estimators.staggered.event_study import (
-        EventStudyResult,
-        _column,
-        _label,
-        _pretrend,
-    )
+    from countyeconomy.estimators.staggered.event_study import _column, event_study_result
 
     ddf = to_dask(data)
     cols = [str(c) for c in ddf.columns]
@@ -151,43 +145,23 @@ def event_study_out_of_core(
         dummies, formula, county=unit, year=year, weights=None, vcov=vcov, ssc=ssc,
         drop_singletons=None, stacklevel=3,
     )  # fmt: skip
-    display = {_column(k): _label(k) for k in used}
-    names = tuple(display.get(n, n) for n in fit.coefs.names)
-    fit = replace(fit, coefs=replace(fit.coefs, names=names))
-    by_label = {_label(k): k for k in used}
-    event_times = tuple(by_label.get(n) for n in names)
     pairs = pd.concat([s["pairs"] for s in scans]).drop_duplicates()
     per_unit = pairs.groupby("unit")["g"].first()
     sizes = per_unit.value_counts().sort_index()
-    info = fit_info(
-        "event_study",
-        warnings=notes,
-        nobs=fit.info.nobs,
-        nobs_input=n_input,
-        dropped={**dropped, **fit.info.dropped},
-        clusters=dict(fit.info.clusters),
+    return event_study_result(
+        fit,
+        used,
+        reference=reference,
+        notes=notes,
+        n_input=n_input,
+        dropped=dropped,
         specification=f"{outcome} ~ event-time dummies {lo}..{hi} (ref {reference})"
         + (f" + {' + '.join(covariates)}" if covariates else "")
         + f" | {absorb}",
-        vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
-        ssc=str(fit.info.ssc),
-        df_t=fit.info.df_t,
-        fixed_effects=dict(fit.info.fixed_effects),
-        label="TWFE event study",
         n_counties=len(per_unit),
         cohort_sizes={int(k): int(v) for k, v in sizes.items()},
         window=(lo, hi),
         bin_endpoints=bin_endpoints,
         empty_event_times=empty,
-        collinear=tuple(fit.info.collinear),
         passes=int(fit.info.passes) + 1,
-    )
-    return EventStudyResult(
-        coefs=fit.coefs,
-        event_times=event_times,
-        reference=reference,
-        info=info,
-        title="TWFE event study",
-        fit=fit,
-        pretrend=_pretrend(fit, event_times),
     )

@@ -210,6 +210,38 @@ def event_study(
     rhs = " + ".join([*cols, *covariates]) or "1"
     formula = f"{outcome} ~ {rhs} | {absorb}"
     fit = twfe(panel.assign(**cols), formula, vcov=vcov_spec(vcov), ssc=ssc)
+    return event_study_result(
+        fit,
+        used,
+        reference=reference,
+        notes=notes,
+        n_input=n_input,
+        dropped=dropped,
+        specification=f"{outcome} ~ event-time dummies {lo}..{hi} (ref {reference})"
+        + (f" + {' + '.join(covariates)}" if covariates else "")
+        + f" | {absorb}",
+        n_counties=panel.frame[panel.county].nunique(),
+        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
+        window=(lo, hi),
+        bin_endpoints=bin_endpoints,
+        empty_event_times=empty,
+    )
+
+
+def event_study_result(
+    fit: TWFEResult,
+    used: Sequence[int],
+    *,
+    reference: int,
+    notes: tuple[str, ...],
+    n_input: int,
+    dropped: dict[str, int],
+    specification: str,
+    **extra: Any,
+) -> EventStudyResult:
+    """The result of an event-study regression ``fit`` on the dummies of ``used`` event times
+    (in memory or out of core): coefficients named by event time, the shared info fields plus
+    ``extra``, and the pre-trend test."""
     display = {_column(k): _label(k) for k in used}
     names = tuple(display.get(n, n) for n in fit.coefs.names)
     fit = replace(fit, coefs=replace(fit.coefs, names=names))
@@ -222,20 +254,14 @@ def event_study(
         nobs_input=n_input,
         dropped={**dropped, **fit.info.dropped},
         clusters=dict(fit.info.clusters),
-        specification=f"{outcome} ~ event-time dummies {lo}..{hi} (ref {reference})"
-        + (f" + {' + '.join(covariates)}" if covariates else "")
-        + f" | {absorb}",
+        specification=specification,
         vcov=f"{fit.info.vcov}; ssc={fit.info.ssc}",
         ssc=str(fit.info.ssc),
         df_t=fit.info.df_t,
         fixed_effects=dict(fit.info.fixed_effects),
         label="TWFE event study",
-        n_counties=panel.frame[panel.county].nunique(),
-        cohort_sizes=cohort_sizes(g, panel.frame[panel.county].to_numpy()),
-        window=(lo, hi),
-        bin_endpoints=bin_endpoints,
-        empty_event_times=empty,
         collinear=tuple(fit.info.collinear),
+        **extra,
     )
     return EventStudyResult(
         coefs=fit.coefs,
