@@ -708,6 +708,24 @@ def reading_cases() -> list[Case]:
             "groups",
             error=InvalidOptionError,
         ),
+        Case(
+            "aggregate_cells-column",
+            lambda df: ce.aggregate_cells(df, ["not_there"]),
+            "not_there",
+            error=CountyEconomyError,
+        ),
+        Case(
+            "aggregate_cells-how",
+            lambda df: ce.aggregate_cells(df, ["y"], how="median"),
+            "how",
+            error=InvalidOptionError,
+        ),
+        Case(
+            "aggregate_cells-weights",
+            lambda df: ce.aggregate_cells(df.assign(w=-1.0), ["y"], weights="w"),
+            "weights column 'w'",
+            error=CountyEconomyError,
+        ),
     ]
 
 

@@ -145,6 +145,10 @@ CASES: dict[str, Case] = {
                     vcov=ce.HC1())),
         ("twfe_hc1", Case("twfe", lambda df, y: ce.twfe(df, f"{y} ~ x1 | county", vcov="hc1",
                                                         **KEYS), vcov=ce.Cluster("county"))),
+        ("twfe_conley", Case("twfe", lambda df, y: ce.twfe(
+            df.assign(lat=30 + df["county"] % 7 * 0.5, lon=110 + df["county"] // 7 * 0.5),
+            f"{y} ~ x1 | county + year", vcov=ce.Conley(200, lat="lat", lon="lon"), **KEYS),
+            vcov=ce.Cluster("county"))),
         (None, Case("iv", lambda df, y: ce.iv(df, f"{y} ~ x2 | county + year | x1 ~ w", **KEYS),
                     vcov=ce.HC1())),
         (None, Case("event_study", _event_study, vcov=ce.HC1())),

@@ -48,7 +48,9 @@ def _panel(balanced: bool) -> pd.DataFrame:
     return df.loc[keep].reset_index(drop=True)
 
 
-def _compare(ours: ce.SunAbrahamResult | ce.ImputationResult, theirs: object) -> None:
+def assert_matches_diff_diff(
+    ours: ce.SunAbrahamResult | ce.ImputationResult, theirs: object
+) -> None:
     es = theirs.to_dataframe("event_study").set_index("relative_period")  # type: ignore[attr-defined]
     terms = [int(n.split("::")[1]) for n in ours.params.index[:-1]]
     assert set(terms) <= set(es.index)
@@ -76,7 +78,7 @@ def test_sun_abraham_matches_diff_diff_3000(balanced: bool, covariates: tuple[st
         theirs = dd.SunAbraham(cluster="county").fit(
             df, outcome=Y, unit="county", time="year", first_treat=G, covariates=list(covariates)
         )
-    _compare(ours, theirs)
+    assert_matches_diff_diff(ours, theirs)
 
 
 @pytest.mark.parametrize(("balanced", "covariates"), DESIGNS)
@@ -95,7 +97,7 @@ def test_imputation_matches_diff_diff_3000(balanced: bool, covariates: tuple[str
             covariates=list(covariates),
             aggregate="event_study",
         )
-    _compare(ours, theirs)
+    assert_matches_diff_diff(ours, theirs)
 
 
 VCOVS = [
