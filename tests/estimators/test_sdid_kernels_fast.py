@@ -137,21 +137,42 @@ def test_vertex_jump_and_blocked_coordinates() -> None:
 
 
 def test_compiled_loop_is_optional() -> None:
-    """Without numba the numpy loop runs; with it, both loops give the same weights."""
+    """Without numba the numpy loop runs; with it, both loops give the same weights, with and
+    without blocked coordinates, at sizes that are and are not multiples of the lane count."""
     from countyeconomy.estimators.synthetic._sdid_fw_jit import fw_loop
 
     if fw_loop() is None:
         pytest.skip("numba is not installed: only the numpy loop exists")
     rng = np.random.default_rng(9)
-    y = rng.normal(size=(12, 400)).cumsum(axis=0)
-    gram, c, bb = k.gram_form(y, True)
-    init = np.full(399, 1.0 / 399)
-    a, b = (
-        k.frank_wolfe_gram(gram, c, bb, 12, 0.5, init, min_decrease=1e-5, max_iter=3000,
-                           compiled=flag)
-        for flag in (False, True)
-    )  # fmt: skip
-    np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    for m in (399, 2 * 32 * 7):
+        y = rng.normal(size=(12, m + 1)).cumsum(axis=0)
+        gram, c, bb = k.gram_form(y, True)
+        blocked = rng.choice(m, size=5, replace=False)
+        for blk in (None, blocked):
+            init = np.full(m, 1.0)
+            if blk is not None:
+                init[blk] = 0.0
+            init /= init.sum()
+            a, b = (
+                k.frank_wolfe_gram(gram, c, bb, 12, 0.5, init, min_decrease=1e-5,
+                                   max_iter=3000, blocked=blk, compiled=flag)
+                for flag in (False, True)
+            )  # fmt: skip
+            np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("size", [1, 2, 31, 32, 33, 95, 640, 2781])
+def test_lane_argmin_is_numpy_argmin(size: int) -> None:
+    """The compiled lane-wise argmin returns numpy's first minimum, ties and blocked (inf)
+    entries included."""
+    from countyeconomy.estimators.synthetic._sdid_fw_jit import lane_argmin
+
+    rng = np.random.default_rng(size)
+    for _ in range(40):
+        h = np.round(rng.normal(size=size), 1)  # many ties
+        h[rng.integers(0, size, size=max(1, size // 10))] = np.inf
+        h[rng.integers(0, size)] = -1.0 if rng.random() < 0.5 else h[0]
+        assert lane_argmin(h) == int(np.argmin(h))
 
 
 @pytest.mark.parametrize(

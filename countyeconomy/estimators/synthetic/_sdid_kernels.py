@@ -122,8 +122,9 @@ def frank_wolfe_gram(
     two ``axpy`` and one ``argmin`` over ``k``: the half-gradient ``G x - c + eta x`` is updated
     in place and, like ``x``, stored divided by the running product ``R`` of the step factors
     ``1 - s`` (so the step's rescaling of both is one scalar product). ``gx``: ``G init`` when
-    already known. With numba installed
-    (and ``compiled``) the same loop runs compiled, in one pass over ``k`` per step.
+    already known. With numba importable (a dependency where it has wheels) and ``compiled``,
+    the same loop runs compiled, in one pass over ``k`` per step
+    (:mod:`~countyeconomy.estimators.synthetic._sdid_fw_jit`).
     """
     x = np.array(init, dtype=float)
     eta = n * zeta**2
