@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import warnings
 from collections.abc import Hashable, Mapping
@@ -277,7 +278,10 @@ class Panel:
         return self.frame[name].copy()
 
     def assign(self, **columns: Any) -> Panel:
-        """A new Panel with extra or replaced data columns (keys cannot be replaced)."""
+        """A new Panel with extra or replaced data columns (keys cannot be replaced).
+
+        The frame's metadata (``frame.attrs``, e.g. the units set by ``read_panel``) is kept.
+        """
         if self.county in columns or self.year in columns:
             raise PanelStructureError("assign() cannot replace the county or year key columns.")
         if any(callable(v) for v in columns.values()) or any(c in self.frame for c in columns):
@@ -285,6 +289,8 @@ class Panel:
         else:  # one concatenation instead of an insert per column (no fragmentation)
             extra = pd.DataFrame(columns, index=self.frame.index)
             frame = pd.concat([self.frame, extra], axis=1)
+        # metadata such as read_panel's units (frame.attrs["units"]) survives: concat drops it
+        frame.attrs = copy.deepcopy(self.frame.attrs)
         return Panel(frame, self.county, self.year, self.key_codes)
 
     # ------------------------------------------------------------------ within-county operators

@@ -74,6 +74,15 @@ def test_wide_excel_with_header_block_footnotes_and_suffix(tmp_path: Path) -> No
         )
     assert_same_panel(panel, truth)
     assert panel.frame.attrs["units"]["gdp"] == "万元"
+    # the units survive Panel.assign, by concatenation and by replacement, into describe()
+    for more in (
+        panel.assign(log_gdp=np.log(panel.frame["gdp"])),
+        panel.assign(gdp=2 * panel.frame["gdp"]),
+    ):
+        assert more.frame.attrs["units"] == {"gdp": "万元"}
+    assert "万元" in ce.describe(more, ["gdp"]).to_frame().index[0]
+    more.frame.attrs["units"]["gdp"] = "元"  # a copy: the original panel keeps its units
+    assert panel.frame.attrs["units"]["gdp"] == "万元"
 
 
 def test_one_sheet_per_year(tmp_path: Path) -> None:
