@@ -97,6 +97,21 @@ def test_comparison_chart_states_each_normalisation(comparison: Any) -> None:
     assert "Normalisation imputation_did" in res.summary().as_text()
 
 
+@pytest.mark.parametrize("key", ["event_study", "sun_abraham", "imputation_did"])
+def test_single_estimator_chart_states_its_normalisation(comparison: Any, key: str) -> None:
+    """A chart of one estimator says what its estimates are measured against, in the same words
+    as the comparison chart (subtitle) and the same marker label (tooltip, shape legend)."""
+    sim, res = comparison
+    fit = res.results[key] if key in res.results else getattr(ce, key)(sim.panel, Y, G)
+    spec = fit.plot().to_dict()
+    assert spec["title"]["subtitle"] == [NORMALISATION[key][1]]
+    data = next(v for v in spec["datasets"].values() if v and "normalisation" in v[0])
+    assert {row["normalisation"] for row in data} == {NORMALISATION[key][0]}
+    points = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "point"]
+    tips = [t if isinstance(t, str) else t.get("field") for t in points[0]["encoding"]["tooltip"]]
+    assert "normalisation" in tips
+
+
 def _rules(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         layer

@@ -21,6 +21,7 @@ from countyeconomy.errors import (
     InvalidOptionError,
     RowsDroppedWarning,
 )
+from countyeconomy.estimators.staggered._normalisation import NORMALISATION
 from countyeconomy.estimators.staggered._wald import (
     WaldTest,
     WaldTestWarning,
@@ -140,10 +141,20 @@ class EventResultBase(CoefResult):
     def plot(self, *, level: float = 0.95, truth: pd.DataFrame | None = None) -> Any:
         """Event-study chart (altair): estimates with CIs, the reference period at 0.
 
-        ``truth`` (columns ``event_time``, ``att``) is drawn as a line when given.
+        The subtitle and the tooltip state what the estimates are measured against (the
+        estimator's entry of ``compare.NORMALISATION``: event time -1 for most, all untreated
+        periods for ``imputation_did``), as in the comparison chart. ``truth`` (columns
+        ``event_time``, ``att``) is drawn as a line when given.
         """
         frame = self.event_frame(level).assign(estimator=self.title)
-        return event_chart(frame, title=self.title, truth=truth, level=level)
+        norm = NORMALISATION.get(self.info.method)
+        if norm is None:
+            return event_chart(frame, title=self.title, truth=truth, level=level)
+        import altair as alt
+
+        title = alt.TitleParams(self.title, subtitle=[norm[1]], subtitleFontSize=10)
+        frame = frame.assign(normalisation=norm[0])
+        return event_chart(frame, title=title, truth=truth, level=level)
 
 
 def event_chart(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,10 @@ from countyeconomy.estimators.staggered._common import (
     cohort_by_row,
     event_chart,
     resolve_panel,
+)
+from countyeconomy.estimators.staggered._normalisation import (
+    NORMALISATION,
+    REFERENCE_MINUS_ONE,
 )
 from countyeconomy.estimators.twfe import DEFAULT_VCOV
 from countyeconomy.inference import VcovSpec
@@ -38,43 +41,6 @@ DEFAULT_ESTIMATORS = ("event_study", "att_gt", "sun_abraham", "imputation_did", 
 """The keys run by default: the registry's heterogeneity-robust event studies and the TWFE event
 study. ``"triple_did"`` (which needs ``eligible=``) and any other registry entry run when named in
 ``estimators=``."""
-
-REFERENCE_MINUS_ONE = "vs event time -1"
-ALL_UNTREATED = "vs all untreated periods"
-TIME_WEIGHTED_PRE = "vs time-weighted pre-period"
-
-NORMALISATION: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {
-        "event_study": (REFERENCE_MINUS_ONE, "coefficients relative to event time -1 (set to 0)"),
-        "att_gt": (
-            REFERENCE_MINUS_ONE,
-            "long differences to event time -1 (base_period='universal'; -1 set to 0)",
-        ),
-        "sun_abraham": (REFERENCE_MINUS_ONE, "relative to event time -1 (set to 0)"),
-        "imputation_did": (
-            ALL_UNTREATED,
-            "effects and leads against all untreated county-years (imputed counterfactual); "
-            "no period set to 0, not re-normalised to -1",
-        ),
-        "did_multiplegt": (
-            REFERENCE_MINUS_ONE,
-            "long differences to the period before the first switch (event time -1, set to 0)",
-        ),
-        "triple_did": (
-            REFERENCE_MINUS_ONE,
-            "DDD long differences to event time -1 (base_period='universal'; -1 set to 0)",
-        ),
-        "synthetic_did": (
-            TIME_WEIGHTED_PRE,
-            "treated-minus-synthetic gaps less their time-weighted (lambda) pre-period mean; "
-            "no period set to 0; point estimates only (the ATT alone has a standard error)",
-        ),
-    }
-)
-"""Each registry estimator's normalisation: a short label (the chart's shape legend) and the
-full statement (tooltips, subtitles, the summary footer). Only the BJS leads and effects are
-measured against all untreated periods; the others share the reference period -1, so the charts
-draw BJS with its own marker rather than silently re-normalising it."""
 
 _FRAME_COLUMNS = ["estimator", "event_time", "estimate", "std_error", "ci_low", "ci_high"]
 
