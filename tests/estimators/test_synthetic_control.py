@@ -182,3 +182,15 @@ def test_weights_against_pysyncon() -> None:
     y1, y0 = z1.to_numpy(), z0.to_numpy()
     peer_loss = float(np.mean((y1 - y0 @ np.asarray(peer.W)) ** 2))
     assert nested.info.loss <= peer_loss * (1 + 1e-3) + 1e-10
+
+
+def test_placebo_in_space_on_an_executor_gives_the_same_ranking() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    df = factor_panel(5, effect=2.0)
+    serial = ce.synthetic_control(df, "y", 0, treat_year=2010, seed=0, **KEYS)
+    with ThreadPoolExecutor(2) as pool:
+        pooled = ce.synthetic_control(df, "y", 0, treat_year=2010, seed=0, executor=pool, **KEYS)
+    assert len(serial.placebos) == serial.info.donors + 1
+    pd.testing.assert_frame_equal(pooled.placebos, serial.placebos)
+    assert pooled.p_value == serial.p_value

@@ -218,3 +218,21 @@ def test_factor_model_coverage_over_20_seeds() -> None:
         bias.append(res.att - 1.0)
     assert hits >= 16  # nominal 19 of 20; binomial 5% lower tail
     assert abs(np.mean(bias)) < 3 * np.std(bias) / np.sqrt(20)
+
+
+@pytest.mark.parametrize(
+    ("vcov", "covariates"), [("placebo", ()), ("bootstrap", ("x",)), ("jackknife", ())]
+)
+def test_executor_gives_the_same_numbers(vcov: str, covariates: tuple[str, ...]) -> None:
+    """Draws run in chunks on a thread pool (the compiled Frank-Wolfe loop releases the GIL)
+    give the serial run's numbers: each chunk's seed comes from the shared engine."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    df = factor_panel(12, n=30, t=9, treated=4, cohorts=(2009, 2010))
+    kw = dict(cohort="g", vcov=vcov, covariates=covariates, draws=40, seed=7, chunk=9, **KEYS)
+    serial = ce.synthetic_did(df, "y", **kw)
+    with ThreadPoolExecutor(2) as pool:
+        pooled = ce.synthetic_did(df, "y", executor=pool, **kw)
+    assert serial.std_errors["ATT"] > 0
+    np.testing.assert_array_equal(pooled.std_errors.to_numpy(), serial.std_errors.to_numpy())
+    np.testing.assert_array_equal(pooled.params.to_numpy(), serial.params.to_numpy())
