@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -85,6 +84,8 @@ def balance_table(
 
 def balance_chart(table: pd.DataFrame) -> Any:
     """Standardised bias (%) by covariate before and after matching, with the 10% guides."""
+    import altair as alt
+
     long = table.melt(
         id_vars="covariate",
         value_vars=["bias_before", "bias_after"],

@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import altair as alt
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -130,6 +129,8 @@ class HonestDiDResult(FrozenResult):
 
     def plot(self) -> Any:
         """Sensitivity chart: the robust interval against ``m``, the original interval at left."""
+        import altair as alt
+
         name = "Mbar" if self.method == "relative_magnitude" else "M"
         f = self.to_frame()
         f["label"] = [
