@@ -1,9 +1,9 @@
 """``import countyeconomy`` stays light: the heavy optional pieces load on first use.
 
-altair (charts), statsmodels (the PSM logit), scipy.stats / optimize / spatial / interpolate and
-formulaic are imported inside the functions that use them, so importing the package does not
-pay for them. Each check runs in a fresh interpreter (the test process has long imported them).
-No timings here: the cost is asserted through ``sys.modules``.
+altair (charts), statsmodels (the PSM logit), scipy.stats / optimize / spatial / interpolate /
+special and formulaic are imported inside the functions that use them, so importing the package
+does not pay for them. Each check runs in a fresh interpreter (the test process has long imported
+them). No timings here: the cost is asserted through ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ LAZY = (
     "scipy.optimize",
     "scipy.spatial",
     "scipy.interpolate",
+    "scipy.special",
     "formulaic",
 )
 """Modules that ``import countyeconomy`` must not load."""
