@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from countyeconomy.registry import read_cpca_table
 
@@ -62,6 +61,8 @@ def neighbour_pairs(lon: np.ndarray, lat: np.ndarray, km: float) -> np.ndarray:
 
     Shape ``(n_pairs, 2)``.
     """
+    from scipy.spatial import cKDTree
+
     lam, phi = np.radians(lon), np.radians(lat)
     xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
     chord = 2.0 * np.sin(min(km / _EARTH_KM, np.pi) / 2.0)

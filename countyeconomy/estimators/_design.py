@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from formulaic import model_matrix
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from countyeconomy._typing import FloatArray, IntArray
@@ -180,6 +179,8 @@ def _matrix(expr: str, frame: pd.DataFrame, intercept: bool) -> tuple[FloatArray
     if simple and not intercept and all(is_numeric_dtype(frame[t]) for t in terms):
         cols = [frame[t].to_numpy(dtype=float) for t in terms]
         return np.column_stack(cols) if cols else np.empty((len(frame), 0)), tuple(terms)
+    from formulaic import model_matrix  # imported on first use: ~0.1 s, not needed by plain names
+
     spec = expr if intercept else f"{expr} - 1"
     mm = model_matrix(spec, frame, na_action="ignore")
     return np.asarray(mm, dtype=float), tuple(str(c) for c in mm.columns)

@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from formulaic import Formula
-from formulaic.errors import FormulaicError
-
 from countyeconomy.errors import FormulaError
 
 __all__ = ["ParsedFormula", "formula_columns", "parse_formula"]
@@ -75,6 +72,9 @@ def _split_top(text: str, sep: str) -> list[tuple[int, str]]:
 
 
 def _check_formulaic(text: str, offset: int, part: str) -> None:
+    from formulaic import Formula
+    from formulaic.errors import FormulaicError
+
     try:
         Formula(part)
     except FormulaicError as exc:
@@ -149,5 +149,7 @@ def parse_formula(text: str) -> ParsedFormula:
 
 def formula_columns(expr: str) -> set[str]:
     """Column names an expression needs (formulaic's value variables)."""
+    from formulaic import Formula
+
     formula = Formula(expr)
     return {str(v) for v in formula.required_variables if "value" in {r.value for r in v.roles}}

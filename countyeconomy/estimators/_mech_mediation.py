@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators._design import ModelData, build_design
@@ -46,6 +45,8 @@ class SobelTest(FrozenResult):
 
 def sobel_table(a: float, sa: float, b: float, sb: float) -> SobelTest:
     """Sobel (first-order), Aroian (+ sa^2 sb^2) and Goodman (- sa^2 sb^2) tests of ``a*b``."""
+    from scipy import stats
+
     base = b * b * sa * sa + a * a * sb * sb
     rows = []
     for name, var in (

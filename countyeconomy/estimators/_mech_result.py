@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray, check_option
 from countyeconomy.errors import InvalidOptionError
@@ -107,6 +106,8 @@ class MechanismResult(CoefResult):
         self, level: float = 0.95, kind: Literal["percentile", "bc"] = "percentile"
     ) -> tuple[float, float]:
         """Cluster-bootstrap interval for ``a*b``: percentile or bias-corrected (``"bc"``)."""
+        from scipy import stats
+
         check_option("kind", kind, ("percentile", "bc"))
         if self.boot_draws is None or len(self.boot_draws) == 0:
             raise InvalidOptionError(
@@ -126,6 +127,8 @@ class MechanismResult(CoefResult):
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Intervals: t (regression coefficients) and, for ``indirect``, the bootstrap
         percentile interval (the Sobel normal interval when there are no draws)."""
+        from scipy import stats
+
         names, est, se = self._raw()
         dist = stats.norm() if self.info.df_t is None else stats.t(self.info.df_t)
         q = float(dist.ppf(0.5 + level / 2))
@@ -144,6 +147,8 @@ class MechanismResult(CoefResult):
     def pvalues(self) -> pd.Series:
         """Two-sided p-values (t for the regression coefficients, normal for the Sobel test of
         ``indirect``); NaN where the standard error is 0 or missing."""
+        from scipy import stats
+
         names, est, se = self._raw()
         e, s = np.asarray(est), np.asarray(se)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy.errors import FormulaError, IdentificationError
 from countyeconomy.estimators._formula import parse_formula
@@ -154,6 +153,8 @@ def _first_stage(
     n_instruments: int,
 ) -> FirstStage:
     """First-stage diagnostics as :func:`countyeconomy.iv` computes them, from the Gram matrix."""
+    from scipy import stats
+
     rows = []
     n_fe = sum(mom.fe_levels) - max(len(mom.fe_levels) - 1, 0)
     for j, name in enumerate(d_names):

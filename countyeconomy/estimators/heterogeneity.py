@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
 from countyeconomy.errors import (
@@ -275,6 +274,8 @@ def heterogeneity(
     >>> list(het.params.index)
     ['east', 'west']
     """
+    from scipy import stats
+
     check_option("test", test, HeterogeneityTest)
     if not isinstance(draws, int) or draws < 1:
         raise InvalidOptionError(f"draws={draws!r} must be a positive int.")

@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy._typing import check_option
@@ -144,6 +143,8 @@ def _marginal(
     center: float,
     level: float,
 ) -> pd.DataFrame:
+    from scipy import stats
+
     d, _, dz = terms
     names = list(model.params.index)
     i, j = names.index(d), names.index(dz)

@@ -21,7 +21,6 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
-import scipy.special
 import xarray as xr
 
 from countyeconomy._typing import check_option
@@ -275,7 +274,9 @@ def shares(da: xr.DataArray, dim: str) -> xr.DataArray:
 
 def xlogy(x: xr.DataArray, y: xr.DataArray) -> xr.DataArray:
     """Return ``x * ln(y)`` with ``0 * ln(0) = 0``, lazily on dask-backed arrays."""
-    result = scipy.special.xlogy(x, y)
+    from scipy import special
+
+    result = special.xlogy(x, y)
     if not isinstance(result, xr.DataArray):  # pragma: no cover - xarray always wraps ufuncs
         raise TypeError("xlogy expects DataArray inputs")
     return result

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.special
 import xarray as xr
 
 from countyeconomy._typing import FloatArray, check_option
@@ -213,7 +212,9 @@ def _ols(
     else:
         se = xsqrt((dx**2 * resid**2).sum(dim) / sxx**2 * n / (n - 2))
     t = beta / se
-    p = 2.0 * scipy.special.stdtr(n - 2, -abs(t))
+    from scipy import special
+
+    p = 2.0 * special.stdtr(n - 2, -abs(t))
     defined = (beta < 0) & (1.0 + span * beta > 0)
     speed = -xlog((1.0 + span * beta).where(defined)) / span
     return BetaConvergence(

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.spatial import cKDTree
 
 from countyeconomy._typing import FloatArray, check_option
 from countyeconomy.errors import CountyEconomyWarning, IdentificationError, InvalidOptionError
@@ -262,6 +261,8 @@ def _unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
 def _kernel(places: Places, cutoff: float, kernel: ConleyKernel) -> sp.csr_array:
     """Sparse ``(P, P)`` kernel between places (unit diagonal), pairs found by a KD-tree on the
     unit sphere and weighted by their exact haversine distance."""
+    from scipy.spatial import cKDTree
+
     p = places.n_levels
     diag = sp.identity(p, format="csr", dtype=np.float64)
     if cutoff <= 0 or p < 2:

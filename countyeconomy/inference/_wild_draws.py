@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import optimize
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import IdentificationError
@@ -189,6 +188,8 @@ def invert(
     stats: FloatArray, est: float, se: float, factor: float, alpha: float
 ) -> tuple[float, float]:
     """The set ``{b0: p(b0) > alpha}`` bounds by root-finding outward from the estimate."""
+
+    from scipy import optimize
 
     def f(b0: float) -> float:
         return p_value_at(stats, est, se, b0, factor) - alpha

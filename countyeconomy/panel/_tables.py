@@ -8,7 +8,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
 
 from countyeconomy.errors import (
     IdentificationError,
@@ -114,6 +113,8 @@ def correlation_table(
     >>> t.body.loc["(2) x", "(1)"]
     '0.822*'
     """
+    from scipy import stats as st
+
     labels = dict(labels or {})
     check_stars(stars)
     if method not in ("pearson", "spearman"):
@@ -345,6 +346,8 @@ def _two_groups(
 
 def _ttest(a: np.ndarray, b: np.ndarray, welch: bool) -> dict[str, float]:
     """Means, SDs, difference and the two-sample t test (pooled or Welch)."""
+    from scipy import stats as st
+
     n1, n2 = len(a), len(b)
     m1 = float(a.mean()) if n1 else np.nan
     m2 = float(b.mean()) if n2 else np.nan

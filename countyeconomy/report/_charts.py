@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
 from countyeconomy.errors import InputTypeError
@@ -40,6 +39,8 @@ def coefplot(
     >>> chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
     True
     """
+    import altair as alt
+
     for i, r in enumerate(results):
         if not callable(getattr(r, "to_frame", None)) or not hasattr(r, "params"):
             raise InputTypeError(
@@ -91,12 +92,16 @@ def coefplot(
 
 def data_scale() -> Any:
     """A continuous scale chosen from the data: no zero anchor, a little padding."""
+    import altair as alt
+
     return alt.Scale(zero=False, padding=12)
 
 
 def reference_rule(channel: str, truth: float | None = None) -> Any:
     """A rule across the chart at ``truth`` (solid black, labelled in the tooltip) or at zero
     (dashed grey); ``channel`` is ``"x"`` or ``"y"``."""
+    import altair as alt
+
     if truth is None:
         frame = pd.DataFrame({"value": [0.0], "reference": ["zero"]})
         mark = alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="#888")
@@ -109,6 +114,8 @@ def reference_rule(channel: str, truth: float | None = None) -> Any:
 
 def trend_chart(frame: pd.DataFrame, *, x: str, y: str, color: str, title: str = "") -> Any:
     """Lines of ``y`` over ``x`` by ``color`` (e.g. mean outcome by cohort and year)."""
+    import altair as alt
+
     chart = (
         alt.Chart(frame)
         .mark_line(point=True)

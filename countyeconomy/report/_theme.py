@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import altair as alt
+from typing import TYPE_CHECKING, Any
 
 from countyeconomy.errors import InvalidOptionError
+
+if TYPE_CHECKING:
+    import altair as alt
 
 __all__ = ["PALETTE", "chart_to_svg", "save_chart", "themed"]
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.results._freeze import freeze, lock, same
@@ -64,6 +63,8 @@ class CoefTable:
         return pd.Series(t, index=list(self.names), name="statistic")
 
     def _dist(self) -> Any:
+        from scipy import stats
+
         return stats.norm() if self.df_t is None else stats.t(self.df_t)
 
     @property

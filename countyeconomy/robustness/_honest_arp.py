@@ -24,7 +24,7 @@ from itertools import combinations, islice
 from math import comb
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import InvalidOptionError
@@ -157,6 +157,8 @@ def arp_accept(
     exceeds ``lf_cv``, else a conditional test of size ``(alpha - kappa) / (1 - kappa)`` with the
     conditioning interval truncated above at ``lf_cv``.
     """
+    from scipy import stats
+
     g = ms.gammas
     if g.shape[0] == 0:  # the statistic is unbounded below: never reject
         return np.ones(theta.shape, dtype=bool)

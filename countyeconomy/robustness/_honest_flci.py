@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import IdentificationError
@@ -37,6 +36,8 @@ def second_differences(num_pre: int, num_post: int) -> FloatArray:
 
 def folded_normal_cv(bias: float, alpha: float) -> float:
     """``1 - alpha`` quantile of ``|N(bias, 1)|``."""
+    from scipy import stats
+
     return float(stats.foldnorm.ppf(1.0 - alpha, abs(bias)))
 
 
@@ -79,6 +80,8 @@ class _Frontier:
 
     def min_l1(self) -> float:
         """Smallest ``||u||_1`` that meets the equality constraints (a linear programme)."""
+        from scipy import optimize
+
         n = self.n
         res = optimize.linprog(
             np.ones(2 * n),
@@ -93,6 +96,8 @@ class _Frontier:
 
     def solve(self, budget: float, start: FloatArray) -> FloatArray:
         """``u`` of smallest variance with ``||u||_1 <= budget`` (SLSQP on ``u = p - n``)."""
+        from scipy import optimize
+
         n = self.n
         q2 = np.block([[self.q, -self.q], [-self.q, self.q]])
         x0 = np.r_[np.clip(start, 0, None), np.clip(-start, 0, None)]
@@ -119,6 +124,8 @@ def optimal_flci(
     betahat: FloatArray, sigma: FloatArray, num_pre: int, l_vec: FloatArray, m: float, alpha: float
 ) -> FLCI:
     """The FLCI for ``l'tau`` under ``Delta^SD(m)`` (see the module docstring)."""
+    from scipy import optimize
+
     fr = _Frontier(sigma, num_pre, l_vec)
     u_var = fr._unconstrained()
     b_hi = float(np.abs(u_var).sum())

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.report import themed
@@ -25,6 +23,8 @@ def _wmean_var(x: FloatArray, w: FloatArray) -> tuple[float, float]:
 def weighted_t_test(x: FloatArray, treated: np.ndarray, w: FloatArray) -> tuple[float, float]:
     """t statistic and two-sided p-value of ``beta`` in WLS ``x = a + beta * treated`` with
     analytic weights (Stata ``regress x treated [aw = w]``: weights rescaled to sum to ``n``)."""
+    from scipy import stats
+
     n = len(x)
     wn = w * n / w.sum()
     xm = np.column_stack([np.ones(n), treated.astype(float)])
@@ -85,6 +85,8 @@ def balance_table(
 
 def balance_chart(table: pd.DataFrame) -> Any:
     """Standardised bias (%) by covariate before and after matching, with the 10% guides."""
+    import altair as alt
+
     long = table.melt(
         id_vars="covariate",
         value_vars=["bias_before", "bias_after"],

@@ -7,10 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import altair as alt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._deprecate import renamed_kwargs
 from countyeconomy._typing import FloatArray, SeedLike, check_option, resolve_seed
@@ -130,6 +128,8 @@ class HonestDiDResult(FrozenResult):
 
     def plot(self) -> Any:
         """Sensitivity chart: the robust interval against ``m``, the original interval at left."""
+        import altair as alt
+
         name = "Mbar" if self.method == "relative_magnitude" else "M"
         f = self.to_frame()
         f["label"] = [
@@ -158,6 +158,8 @@ def _sd_default_grid(inp: EventStudyInputs, alpha: float) -> tuple[float, ...]:
     """Ten values from 0 to an upper bound on ``M`` from the pre-period: the largest
     ``|second difference| + z_{1 - alpha/2} * se`` of the pre-period coefficients (with the
     reference period at 0)."""
+    from scipy import stats
+
     pre = np.r_[inp.betahat[: inp.num_pre], 0.0]
     cov = np.zeros((inp.num_pre + 1, inp.num_pre + 1))
     cov[: inp.num_pre, : inp.num_pre] = inp.sigma[: inp.num_pre, : inp.num_pre]
@@ -281,6 +283,8 @@ def honest_did(
     >>> res.bounds[["m", "excludes_zero"]].values.tolist()
     [[0.0, True], [1.0, True]]
     """
+    from scipy import stats
+
     check_option("method", method, HonestMethod)
     level = check_number("level", level, low=0.5, high=1.0)
     alpha = 1.0 - level

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from countyeconomy.errors import (
     IdentificationError,
@@ -193,8 +192,12 @@ def _match(
 
 
 def _pscore(units: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
-    x = sm.add_constant(units[list(covariates)].to_numpy(dtype=np.float64), has_constant="add")
-    model = sm.Logit(units["treated"].to_numpy(dtype=np.float64), x)
+    # statsmodels costs ~0.5 s to import: loaded on the first propensity score, not with the package
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.tools import add_constant
+
+    x = add_constant(units[list(covariates)].to_numpy(dtype=np.float64), has_constant="add")
+    model = Logit(units["treated"].to_numpy(dtype=np.float64), x)
     try:
         fit = model.fit(disp=0, maxiter=200)
         ps = np.asarray(fit.predict(x), dtype=np.float64)

@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -72,6 +71,8 @@ def county_map(
     >>> spec["mark"]["type"], spec["encoding"]["color"]["type"]
     ('circle', 'quantitative')
     """
+    import altair as alt
+
     v = _series(values, "values")
     numeric = pd.api.types.is_numeric_dtype(v)
     kind: Literal["quantitative", "nominal"] = "quantitative" if numeric else "nominal"
@@ -167,6 +168,8 @@ def moran_scatter(
     >>> [layer["mark"]["type"] for layer in ch.to_dict()["layer"]]
     ['circle', 'line', 'rule', 'rule']
     """
+    import altair as alt
+
     z, lag = _moran_points(values, spatial_weights)
     slope = float(z @ lag / (z @ z))
     quad = np.where(z >= 0, np.where(lag >= 0, 1, 4), np.where(lag >= 0, 2, 3))
@@ -213,6 +216,8 @@ def spillover_chart(result: Any, *, level: float = 0.95, title: str = "") -> Any
     ``result`` is any fitted result with ``params`` and ``conf_int(level)`` whose terms include
     ring columns (e.g. ``ce.twfe(out, "y ~ d + ring_0_30 + ring_30_60 | county + year")``).
     """
+    import altair as alt
+
     if not 0 < level < 1:
         raise InvalidOptionError(f"level={level!r} is not valid; pass a float in (0, 1).")
     params = getattr(result, "params", None)

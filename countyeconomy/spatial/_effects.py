@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 from scipy.sparse.linalg import spsolve
 
 from countyeconomy._typing import FloatArray
@@ -155,6 +154,8 @@ def effects_table(
 ) -> pd.DataFrame:
     """Tidy effects: term, effect, estimate, std_error (simulation, else delta), p_value, CI,
     delta_std_error."""
+    from scipy import stats
+
     est = point_effects(spec, params)
     delta = _delta_se(spec, params, vcov)
     alpha = 1.0 - level

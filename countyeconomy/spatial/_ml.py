@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import optimize
 from scipy.sparse.linalg import splu
 
 from countyeconomy._typing import FloatArray
@@ -149,6 +148,8 @@ def _jac(rho: float, ld: LogDet, sch: Scheme) -> float:
 
 
 def _maximise(f: object, bounds: tuple[float, float]) -> float:
+    from scipy import optimize
+
     res = optimize.minimize_scalar(f, bounds=bounds, method="bounded", options={"xatol": 1e-12})
     return float(res.x)
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import SeedLike
 from countyeconomy.errors import InvalidOptionError
@@ -120,6 +119,8 @@ def _series(
 def _linear_effects(
     names: tuple[str, ...], fit: _ml.MLFit, k: int, durbin: bool, level: float
 ) -> pd.DataFrame:
+    from scipy import stats
+
     zc = stats.norm.ppf(0.5 + level / 2)
     rows = []
     for j, name in enumerate(names):

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
 from countyeconomy._typing import FloatArray, SeedLike
 from countyeconomy.errors import InvalidOptionError
@@ -241,6 +240,8 @@ def morans_i(
     >>> round(r.value, 4)
     0.9799
     """
+    from scipy import stats
+
     draws = _check_draws_arg(draws, "morans_i")
     y = align_values(values, spatial_weights)
     w = spatial_weights.matrix
@@ -284,6 +285,8 @@ def gearys_c(
 
     Normal moments as esda's ``Geary`` (``VC_norm``); arguments as :func:`morans_i`.
     """
+    from scipy import stats
+
     draws = _check_draws_arg(draws, "gearys_c")
     y = align_values(values, spatial_weights)
     w = spatial_weights.matrix

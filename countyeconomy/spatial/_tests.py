@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy.errors import InvalidOptionError
 from countyeconomy.results import FrozenResult, Summary, format_p_value
@@ -32,6 +31,8 @@ class SpatialTestResult(FrozenResult):
 
 
 def _row(test: str, hyp: str, stat: float, df: int) -> dict[str, object]:
+    from scipy import stats
+
     return {
         "test": test,
         "hypothesis": hyp,

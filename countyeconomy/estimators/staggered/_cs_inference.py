@@ -11,7 +11,6 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray, IntArray
 from countyeconomy.estimators.staggered._cs_kernels import multiplier_draws
@@ -167,6 +166,8 @@ def multiplier_bootstrap(
     seeded by a child of ``seed``: the same seed gives the same numbers serially or on any
     ``executor``.
     """
+    from scipy import stats
+
     n = inf.shape[0]
     if cl.codes is None:
         means, n_cl = inf, n
@@ -210,6 +211,8 @@ def wald_pretrend(
     a ``NaN`` statistic and the reason, as R ``did`` declines it, instead of printing the
     meaningless number an ill-conditioned solve gives.
     """
+    from scipy import stats
+
     var = np.diag(vcov)
     idx = np.flatnonzero(pre & np.isfinite(att) & np.isfinite(var) & (var > SE_FLOOR**2))
     terms = tuple(names[i] for i in idx)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 
 from countyeconomy.report import PALETTE, themed
 
 if TYPE_CHECKING:
+    import altair as alt
+
     from countyeconomy.estimators.staggered._cs_results import AggregateResult, ATTgtResult
 
 __all__ = ["aggregate_chart", "cells_chart"]
@@ -20,6 +21,8 @@ FONT = "Helvetica, Arial, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 
 
 def _layers(frame: pd.DataFrame, x: alt.X, color: Any, level: float) -> Any:
+    import altair as alt
+
     base = alt.Chart(frame)
     zero = base.mark_rule(strokeDash=[4, 4], color="#888").encode(y=alt.datum(0))
     y_title = f"ATT ({round(level * 100)}% CI)"
@@ -49,6 +52,8 @@ def _layers(frame: pd.DataFrame, x: alt.X, color: Any, level: float) -> Any:
 
 def cells_chart(result: ATTgtResult, *, level: float = 0.95) -> Any:
     """ATT(g,t) against year, one facet per cohort; pre-treatment cells in a second colour."""
+    import altair as alt
+
     frame = result.to_frame(level)
     frame["period"] = frame["post"].map({True: "post", False: "pre"})
     color = alt.Color("period:N", title=None, sort=["pre", "post"])
@@ -71,6 +76,8 @@ def _theme_facet(chart: Any) -> Any:
 
 def aggregate_chart(result: AggregateResult, *, level: float = 0.95) -> Any:
     """Aggregate estimates against event time, cohort or year (the overall effect for simple)."""
+    import altair as alt
+
     frame = result.to_frame(level)
     label = {"group": "cohort", "dynamic": "event_time", "calendar": "year"}.get(result.kind)
     if label is None:

@@ -12,12 +12,15 @@ the ``n``-unit scale of :mod:`._cs_kernels` (``var = psi @ psi / n**2``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.interpolate import BSpline
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import IdentificationError
+
+if TYPE_CHECKING:
+    from scipy.interpolate import BSpline
 
 __all__ = ["Basis", "DoseFit", "dose_cell"]
 
@@ -42,6 +45,8 @@ class Basis:
         return self.degree + 1 + len(self.knots)
 
     def _spline(self) -> BSpline:
+        from scipy.interpolate import BSpline
+
         t = np.r_[[self.lo] * (self.degree + 1), self.knots, [self.hi] * (self.degree + 1)]
         return BSpline(t, np.eye(self.size), self.degree, extrapolate=True)
 

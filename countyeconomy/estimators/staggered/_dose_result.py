@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray, check_option
 from countyeconomy.estimators.staggered._cs_inference import (
@@ -107,6 +106,8 @@ def bootstrap(
 ) -> tuple[BootstrapResult, tuple[float, float]]:
     """One multiplier bootstrap (as ``att_gt``'s, through ``map_chunks``) of all terms: the
     standard errors, and a sup-t critical value for each curve (ATT(d), ACRT(d))."""
+    from scipy import stats
+
     n = inf.shape[0]
     if cl.codes is None:
         means, n_cl = inf, n

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import FloatArray
 from countyeconomy.errors import CountyEconomyWarning
@@ -118,6 +117,8 @@ def wald_test(
     :class:`WaldTestWarning` says so). Rank 0, non-finite entries or a covariance that is not
     positive semi-definite: the test is declined (NaN, with a warning naming the cause).
     """
+    from scipy import stats
+
     b = np.asarray(beta, dtype=float).ravel()
     v = np.asarray(vcov, dtype=float)
     q = len(b)

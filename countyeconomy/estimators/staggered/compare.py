@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from countyeconomy._typing import ControlGroup, check_option
 from countyeconomy.errors import CountyEconomyWarning, InvalidOptionError
@@ -115,6 +114,8 @@ class ComparisonResult(FrozenResult):
 
     def to_frame(self) -> pd.DataFrame:
         """Protocol columns (term = ``estimator:event_time``), then estimator and event_time."""
+        from scipy import stats
+
         f = self.frame
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = f["estimate"] / f["std_error"].replace(0.0, np.nan)

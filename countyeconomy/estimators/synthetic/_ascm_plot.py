@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
-
 from countyeconomy.report import themed
 
 if TYPE_CHECKING:
@@ -16,6 +14,8 @@ __all__ = ["paths_chart"]
 
 def paths_chart(res: AugmentedSyntheticControlResult) -> Any:
     """The treated county, its augmented synthetic control and the plain SCM, by year."""
+    import altair as alt
+
     p = res.paths.rename(columns={"synthetic": "augmented (ASCM)", "synthetic_scm": "SCM"})
     long = p.melt("year", ["treated", "augmented (ASCM)", "SCM"], "series", "outcome")
     chart = (

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize, nnls
 
 from countyeconomy._typing import FloatArray
 
@@ -50,6 +49,8 @@ def simplex_weights(
     predictors equally well (fewer predictors than donors, a treated unit inside the hull), the
     one with the smallest pre-period outcome MSPE is taken (a tie-break, negligible otherwise).
     """
+    from scipy.optimize import nnls
+
     s = np.sqrt(np.maximum(v, 0.0))
     a = x0 * s[:, None]
     b = x1 * s
@@ -105,6 +106,8 @@ def nested_v(
     Returns the best fit; ``spread`` is the largest L1 distance between its ``W`` and the ``W`` of
     another start whose loss is within 1% of the best (``> 0``: the minimiser is not unique).
     """
+    from scipy.optimize import minimize
+
     k = len(x1)
     fits = []
     for v0 in starts:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
-
 from countyeconomy.report import themed
 
 if TYPE_CHECKING:
@@ -16,6 +14,8 @@ __all__ = ["paths_chart", "ratio_chart", "spaghetti_chart"]
 
 def paths_chart(res: SyntheticControlResult) -> Any:
     """The treated county and its synthetic control by year."""
+    import altair as alt
+
     long = res.paths.melt("year", ["treated", "synthetic"], "series", "outcome")
     chart = (
         alt.Chart(long)
@@ -31,6 +31,8 @@ def paths_chart(res: SyntheticControlResult) -> Any:
 
 def spaghetti_chart(res: SyntheticControlResult) -> Any:
     """Every placebo gap in grey, the treated county's gap on top."""
+    import altair as alt
+
     g = res.placebo_gaps
     long = g.reset_index().melt("county", var_name="year", value_name="gap")
     treated = res.placebos["county"].iloc[0]
@@ -52,6 +54,8 @@ def spaghetti_chart(res: SyntheticControlResult) -> Any:
 
 def ratio_chart(res: SyntheticControlResult) -> Any:
     """Post/pre RMSPE ratio of every county, the treated one highlighted."""
+    import altair as alt
+
     r = res.placebos.assign(
         unit=res.placebos["county"].astype(str),
         treated=res.placebos.index == 0,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
-
 from countyeconomy.errors import InvalidOptionError
 from countyeconomy.report import themed
 
@@ -27,6 +25,8 @@ def _cohort(res: SyntheticDIDResult, cohort: int | None) -> int:
 
 def paths_chart(res: SyntheticDIDResult, cohort: int | None) -> Any:
     """Treated mean and synthetic control by year; bars below show the time weights."""
+    import altair as alt
+
     a = _cohort(res, cohort)
     p = res.paths.loc[res.paths["cohort"] == a]
     long = p.melt(["cohort", "year"], ["treated", "synthetic"], "series", "outcome")
@@ -55,6 +55,8 @@ def paths_chart(res: SyntheticDIDResult, cohort: int | None) -> Any:
 
 def weights_chart(res: SyntheticDIDResult, cohort: int | None) -> Any:
     """Control counties with a positive weight, largest first."""
+    import altair as alt
+
     a = _cohort(res, cohort)
     w = res.unit_weights.loc[(res.unit_weights["cohort"] == a) & (res.unit_weights["weight"] > 0)]
     w = w.assign(county=w["county"].astype(str))
