@@ -200,3 +200,32 @@ def test_placebo_rows_equal_draw_by_draw(
         g_draw = np.concatenate([np.zeros(n0, dtype=np.int64), treated_g])
         ref = fit_cohorts(y[perm], g_draw, years, variant, zetas=zetas)
         np.testing.assert_allclose(fast[j], ref.estimates(), rtol=0, atol=TOL)
+
+
+def test_threads_asking_for_the_compiled_loop_at_once() -> None:
+    """Draws on a thread pool may be the first to ask for the compiled loop: in a fresh
+    interpreter, eight threads released together all get it (without the lock, seven raised
+    numba's "jit decorator was called on an already jitted function")."""
+    import subprocess
+    import sys
+
+    code = """
+import threading
+from countyeconomy.estimators.synthetic import _sdid_fw_jit as J
+errors = []
+barrier = threading.Barrier(8)
+def ask():
+    barrier.wait()
+    try:
+        J.fw_loop()
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(errors), len(J._COMPILED))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "1"], out.stdout + out.stderr

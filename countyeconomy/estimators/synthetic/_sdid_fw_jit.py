@@ -12,6 +12,7 @@ about 4.5 for the numpy loop, where reading one row of the Gram matrix per step 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -158,7 +159,15 @@ def _loop(
 _COMPILED: list[tuple[Callable[..., float], Callable[..., int]] | None] = []
 
 
+_LOCK = threading.Lock()  # draws on a thread pool may ask for the loop at the same time
+
+
 def _compiled() -> tuple[Callable[..., float], Callable[..., int]] | None:
+    with _LOCK:
+        return _compile_once()
+
+
+def _compile_once() -> tuple[Callable[..., float], Callable[..., int]] | None:
     if not _COMPILED:
         try:
             import numba  # type: ignore[import-untyped,unused-ignore]
