@@ -97,12 +97,17 @@ def test_comparison_chart_states_each_normalisation(comparison: Any) -> None:
     assert "Normalisation imputation_did" in res.summary().as_text()
 
 
-@pytest.mark.parametrize("key", ["event_study", "sun_abraham", "imputation_did"])
+@pytest.mark.parametrize("key", ["event_study", "sun_abraham", "imputation_did", "did_multiplegt"])
 def test_single_estimator_chart_states_its_normalisation(comparison: Any, key: str) -> None:
     """A chart of one estimator says what its estimates are measured against, in the same words
     as the comparison chart (subtitle) and the same marker label (tooltip, shape legend)."""
     sim, res = comparison
-    fit = res.results[key] if key in res.results else getattr(ce, key)(sim.panel, Y, G)
+    if key in res.results:
+        fit = res.results[key]
+    elif key == "did_multiplegt":  # a 0/1 treatment, not a cohort
+        fit = ce.did_multiplegt(sim.panel, Y, "policy", effects=2, placebo=1)
+    else:
+        fit = getattr(ce, key)(sim.panel, Y, G)
     spec = fit.plot().to_dict()
     assert spec["title"]["subtitle"] == [NORMALISATION[key][1]]
     data = next(v for v in spec["datasets"].values() if v and "normalisation" in v[0])
