@@ -61,7 +61,11 @@ def _lane_argmin(h: Any, mv: Any, iv: Any) -> int:
 
 def _update_argmin(h: Any, row: Any, c: Any, a: float, mv: Any, iv: Any) -> int:
     """``h += a row - a c`` (two roundings per entry, as two ``axpy``), then
-    :func:`_lane_argmin` of the result, in one pass."""
+    :func:`_lane_argmin` of the result, in one pass.
+
+    The lane set-up repeats :func:`_lane_argmin`'s on purpose: moving it into a shared compiled
+    helper made the whole step about 2x slower (measured), so the two hot loops stay apart.
+    """
     k = h.shape[0]
     mv[:] = np.inf
     iv[:] = 0
