@@ -161,33 +161,29 @@ def _loop(
 
 
 _COMPILED: list[tuple[Callable[..., float], Callable[..., int]] | None] = []
-
-
 _LOCK = threading.Lock()  # draws on a thread pool may ask for the loop at the same time
 
 
 def _compiled() -> tuple[Callable[..., float], Callable[..., int]] | None:
+    """The compiled loop and lane argmin, compiled once under the lock (``None`` without
+    numba)."""
     with _LOCK:
-        return _compile_once()
-
-
-def _compile_once() -> tuple[Callable[..., float], Callable[..., int]] | None:
-    if not _COMPILED:
-        try:
-            import numba  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:  # pragma: no cover - depends on the environment
-            _COMPILED.append(None)
-        else:
-            global _lane_min, _lane_argmin, _update_argmin
-            jit = numba.njit(cache=True, nogil=True)
-            _lane_min, _lane_argmin, _update_argmin = (
-                jit(_lane_min),
-                jit(_lane_argmin),
-                jit(_update_argmin),
-            )
-            loop = cast(Callable[..., float], numba.njit(cache=True, nogil=True)(_loop))
-            _COMPILED.append((loop, cast(Callable[..., int], _lane_argmin)))
-    return _COMPILED[0]
+        if not _COMPILED:
+            try:
+                import numba  # type: ignore[import-untyped,unused-ignore]
+            except ImportError:  # pragma: no cover - depends on the environment
+                _COMPILED.append(None)
+            else:
+                global _lane_min, _lane_argmin, _update_argmin
+                jit = numba.njit(cache=True, nogil=True)
+                _lane_min, _lane_argmin, _update_argmin = (
+                    jit(_lane_min),
+                    jit(_lane_argmin),
+                    jit(_update_argmin),
+                )
+                loop = cast(Callable[..., float], jit(_loop))
+                _COMPILED.append((loop, cast(Callable[..., int], _lane_argmin)))
+        return _COMPILED[0]
 
 
 def fw_loop() -> Callable[..., float] | None:
